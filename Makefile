@@ -1,0 +1,84 @@
+# ocirun — build, test, install.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+DESTDIR ?=
+CC ?= cc
+PKGS := libseccomp libcap yajl mount
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS := $(shell pkg-config --libs $(PKGS))
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
+COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wformat=2 -Wimplicit-fallthrough -Wno-format-nonliteral
+OPT ?= -O2 -g
+CFLAGS ?= $(OPT)
+ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Isrc/lib -Iinclude $(PKG_CFLAGS) \
+	-DOCIRUN_VERSION=\"$(VERSION)\" -DOCIRUN_COMMIT=\"$(COMMIT)\"
+LDLIBS := $(PKG_LIBS)
+
+BUILD ?= build
+LIB_SRCS := $(sort $(wildcard src/lib/*/*.c))
+CLI_SRCS := $(sort $(wildcard src/cli/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o)
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
+HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/%)
+OUT ?= ocirun
+
+.PHONY: all clean install test unit integration format format-check test-asan helpers
+
+all: $(OUT)
+
+$(OUT): $(CLI_OBJS) $(BUILD)/libocirun.a
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libocirun.a $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/libocirun.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(BUILD)/libocirun.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libocirun.a $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/tests/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $<
+
+helpers: $(HELPER_BINS)
+
+unit: $(UNIT_BINS)
+	@tests/run-unit $(UNIT_BINS)
+
+integration: $(OUT) helpers
+	@tests/run-integration
+
+# The whole suite: unit tests, then the bats suite; ends with "N passed, N failed".
+test: $(OUT) $(UNIT_BINS) helpers
+	@tests/run-all $(UNIT_BINS)
+
+test-asan:
+	$(MAKE) BUILD=build-asan OUT=build-asan/ocirun CC=clang \
+		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+		LDFLAGS="-fsanitize=address,undefined" build-asan/ocirun
+	OCIRUN=$(CURDIR)/build-asan/ocirun ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 tests/run-integration
+
+install: $(OUT)
+	install -D -m 0755 $(OUT) $(DESTDIR)$(BINDIR)/ocirun
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check:
+	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build build-asan $(OUT)
+
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d)

@@ -1,0 +1,52 @@
+/* cgroup: one interface over cgroup v2 and v1 (and hybrid hosts), chosen by
+ * detection from statfs and mountinfo. Creates, fills, updates, freezes and
+ * removes only the cgroups ocirun made.
+ * Runs in: runtime. Must not call: exit, anything outside base/ and spec/. */
+#ifndef OCIRUN_CGROUP_H
+#define OCIRUN_CGROUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "base/error.h"
+#include "base/json.h"
+#include "spec/spec.h"
+
+typedef struct cgroup cgroup_t;
+
+struct cgroup_opts {
+	const char *id;           /* container id */
+	const char *path;         /* linux.cgroupsPath, may be NULL */
+	bool systemd;             /* --systemd-cgroup: unsupported, clear error */
+	bool rootless;            /* skip (with a debug line) unless delegated */
+};
+
+/* Create the container's cgroup(s) and apply `res` (may be NULL). Nothing is
+ * left behind on failure. */
+int cgroup_create(const struct cgroup_opts *o, const struct oci_resources *res, cgroup_t **ret,
+		  ocirun_error_t *err);
+/* A directory fd of the v2 leaf for clone3(CLONE_INTO_CGROUP), or -1 when
+ * the container is not (only) in a v2 hierarchy. Owned by cg. */
+int cgroup_v2_fd(const cgroup_t *cg);
+/* Move pid into every hierarchy of the container. */
+int cgroup_enter(const cgroup_t *cg, pid_t pid, ocirun_error_t *err);
+/* update: apply resources to an existing cgroup. */
+int cgroup_update(const cgroup_t *cg, const struct oci_resources *res, ocirun_error_t *err);
+int cgroup_freeze(const cgroup_t *cg, bool frozen, ocirun_error_t *err);
+/* 1 frozen, 0 not, < 0 error. */
+int cgroup_is_frozen(const cgroup_t *cg);
+int cgroup_pids(const cgroup_t *cg, pid_t **ret, size_t *ret_n, ocirun_error_t *err);
+/* Signal every process (freeze first so none escapes by forking). */
+int cgroup_kill_all(const cgroup_t *cg, int sig, ocirun_error_t *err);
+/* runc's `events --stats` "data" object: cpu, memory, pids, blkio, hugetlb. */
+int cgroup_stats(const cgroup_t *cg, json_gen_t *g, ocirun_error_t *err);
+/* Remove the cgroup dirs it created (retrying while busy). */
+int cgroup_destroy(cgroup_t *cg, ocirun_error_t *err);
+void cgroup_free(cgroup_t *cg);
+
+/* Persist in state.json and reload in later commands. */
+void cgroup_to_json(const cgroup_t *cg, json_gen_t *g);
+int cgroup_from_json(const json_t *v, cgroup_t **ret, ocirun_error_t *err);
+
+#endif

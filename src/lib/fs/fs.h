@@ -1,0 +1,51 @@
+/* fs: the container's filesystem view: mount propagation, the root bind,
+ * config mounts, /dev, pivot_root, masked and read-only paths.
+ * Runs in: the container init, inside its new mount namespace (and user
+ * namespace when there is one), except fs_validate (runtime, before clone).
+ * Must not call: exit, anything outside base/ and spec/. */
+#ifndef OCIRUN_FS_H
+#define OCIRUN_FS_H
+
+#include <stdbool.h>
+
+#include "base/error.h"
+#include "spec/spec.h"
+
+struct fs_config {
+	const struct oci_spec *spec;
+	const char *rootfs;   /* absolute, symlink-free host path of the root */
+	bool no_pivot;        /* --no-pivot: MS_MOVE + chroot */
+	bool in_userns;       /* a new user namespace: mknod is refused, bind device nodes */
+	bool new_cgroupns;    /* cgroup namespace was unshared (cgroup mounts show it) */
+};
+
+/* Runtime, before clone: every mount's type/options are known, bind sources
+ * exist, destinations are absolute; device types and paths are valid.
+ * `bundle` is the bundle dir (relative bind sources resolve against it). */
+int fs_validate(const struct oci_spec *s, const char *bundle, ocirun_error_t *err);
+
+/* Init, step 1: apply linux.rootfsPropagation to "/", bind the root on
+ * itself, apply `mounts` in order (destinations resolved inside the root
+ * without leaving it: CVE-2021-30465), create linux.devices and the default
+ * devices, /dev/ptmx, /dev/fd, stdin/out/err links, /dev/shm as mounted. */
+int fs_prepare_rootfs(const struct fs_config *c, ocirun_error_t *err);
+/* Init, step 2: pivot_root into the root (or MS_MOVE + chroot with no_pivot),
+ * detach the old root, chdir("/"). */
+int fs_enter_rootfs(const struct fs_config *c, ocirun_error_t *err);
+/* Init, step 3 (after sysctl/hostname): readonlyPaths, maskedPaths,
+ * root.readonly. */
+int fs_finalize_rootfs(const struct fs_config *c, ocirun_error_t *err);
+
+/* Mount option vocabulary (bsearch table), shared with `features`. */
+struct mount_opt {
+	const char *name;
+	bool clear;            /* "rw" clears MS_RDONLY */
+	unsigned long flag;    /* MS_* */
+	unsigned long long attr; /* MOUNT_ATTR_* for recursive r* forms, 0 otherwise */
+	bool recursive;        /* an "r" form applied with mount_setattr AT_RECURSIVE */
+	bool propagation;      /* shared, private, slave, unbindable and r* forms */
+};
+const struct mount_opt *mount_opt_lookup(const char *name);
+const char *const *mount_opt_names(void);
+
+#endif

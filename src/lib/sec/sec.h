@@ -1,0 +1,53 @@
+/* sec: capabilities (libcap, only in caps.c), rlimits (rlimits.c) and seccomp
+ * (libseccomp, only in seccomp.c). Validation and compilation run in the
+ * runtime before clone so that bad input fails before anything exists;
+ * application runs in the container init just before exec.
+ * Must not call: exit, anything outside base/ and spec/. */
+#ifndef OCIRUN_SEC_H
+#define OCIRUN_SEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/error.h"
+#include "spec/spec.h"
+
+/* ---- capabilities ---- */
+/* Unknown names are an error naming the set and the capability:
+ * `process.capabilities.bounding: unknown capability "CAP_FOO"`. */
+int caps_validate(const struct oci_capabilities *c, ocirun_error_t *err);
+/* Init, before setresuid: drop from the bounding set everything not listed
+ * and set PR_SET_KEEPCAPS so permitted caps survive the uid change.
+ * c == NULL means: drop every capability. */
+int caps_prepare(const struct oci_capabilities *c, ocirun_error_t *err);
+/* Init, after setresuid/setresgid/setgroups: set effective, permitted,
+ * inheritable exactly as listed, then the ambient set; clear KEEPCAPS. */
+int caps_apply(const struct oci_capabilities *c, ocirun_error_t *err);
+/* Name <-> number, for other modules (exec --cap, features). -1 if unknown. */
+int caps_from_name(const char *name);
+/* Highest capability number the running kernel knows. */
+int caps_last_cap(void);
+
+/* ---- rlimits ---- */
+int rlimits_validate(const struct oci_rlimit *r, size_t n, ocirun_error_t *err);
+int rlimits_apply(const struct oci_rlimit *r, size_t n, ocirun_error_t *err);
+/* "RLIMIT_NOFILE" -> RLIMIT_NOFILE, -1 if unknown. */
+int rlimit_from_name(const char *name);
+
+/* ---- seccomp ---- */
+typedef struct seccomp_prog seccomp_prog_t;
+/* Build the filter (no syscall is made that changes the process). Errors
+ * name the field: `linux.seccomp.syscalls[3].action: unknown action "X"`.
+ * A syscall name libseccomp does not know is skipped with a debug log. */
+int seccomp_compile(const struct oci_seccomp *s, seccomp_prog_t **ret, ocirun_error_t *err);
+/* Init: load it. When the profile uses SCMP_ACT_NOTIFY, *ret_notify_fd gets
+ * the listener fd (else -1). ret_notify_fd may be NULL. */
+int seccomp_install(seccomp_prog_t *p, int *ret_notify_fd, ocirun_error_t *err);
+void seccomp_prog_free(seccomp_prog_t *p);
+/* For `features`: every action/operator/arch/flag name supported. */
+const char *const *seccomp_known_actions(void);
+const char *const *seccomp_known_operators(void);
+const char *const *seccomp_known_archs(void);
+const char *const *seccomp_known_flags(void);
+
+#endif
