@@ -141,7 +141,7 @@ json_gen_t *json_gen_new(bool pretty)
 		abort();
 	yajl_gen_config(g->g, yajl_gen_beautify, pretty ? 1 : 0);
 	if (pretty)
-		yajl_gen_config(g->g, yajl_gen_indent_string, "\t");
+		yajl_gen_config(g->g, yajl_gen_indent_string, "  ");
 	yajl_gen_config(g->g, yajl_gen_validate_utf8, 0);
 	return g;
 }

@@ -1,4 +1,3 @@
-#define _GNU_SOURCE
 #include "base/util.h"
 
 #include <dirent.h>
@@ -210,22 +209,22 @@ int mkdir_p(const char *path, mode_t mode, ocirun_error_t *err)
 	return 0;
 }
 
-int rm_rf_at(int dirfd, const char *name, ocirun_error_t *err)
+int rm_rf_at(int at, const char *name, ocirun_error_t *err)
 {
 	struct stat st, parent;
 	DIR *d;
 	int fd;
 
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+	if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? 0 : oerr(err, errno, "stat \"%s\"", name);
 	if (!S_ISDIR(st.st_mode)) {
-		if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
+		if (unlinkat(at, name, 0) < 0 && errno != ENOENT)
 			return oerr(err, errno, "unlink \"%s\"", name);
 		return 0;
 	}
-	if (fstat(dirfd, &parent) == 0 && parent.st_dev != st.st_dev)
+	if (fstat(at, &parent) == 0 && parent.st_dev != st.st_dev)
 		return oerr_msg(err, EBUSY, "\"%s\" is a mount point", name);
-	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return oerr(err, errno, "open \"%s\"", name);
 	d = fdopendir(fd);
@@ -242,7 +241,7 @@ int rm_rf_at(int dirfd, const char *name, ocirun_error_t *err)
 		}
 	}
 	closedir(d);
-	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+	if (unlinkat(at, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
 		return oerr(err, errno, "rmdir \"%s\"", name);
 	return 0;
 }

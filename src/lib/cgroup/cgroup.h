@@ -29,6 +29,9 @@ int cgroup_create(const struct cgroup_opts *o, const struct oci_resources *res, 
 /* A directory fd of the v2 leaf for clone3(CLONE_INTO_CGROUP), or -1 when
  * the container is not (only) in a v2 hierarchy. Owned by cg. */
 int cgroup_v2_fd(const cgroup_t *cg);
+/* The container's directory in the hierarchy of `controller` ("memory",
+ * "name=systemd"); NULL or "" names the cgroup2 tree. NULL when not joined. */
+const char *cgroup_path(const cgroup_t *cg, const char *controller);
 /* Move pid into every hierarchy of the container. */
 int cgroup_enter(const cgroup_t *cg, pid_t pid, ocirun_error_t *err);
 /* update: apply resources to an existing cgroup. */

@@ -17,6 +17,7 @@ struct fs_config {
 	bool no_pivot;        /* --no-pivot: MS_MOVE + chroot */
 	bool in_userns;       /* a new user namespace: mknod is refused, bind device nodes */
 	bool new_cgroupns;    /* cgroup namespace was unshared (cgroup mounts show it) */
+	const char *bundle;   /* relative bind sources resolve against it; NULL: the cwd */
 };
 
 /* Runtime, before clone: every mount's type/options are known, bind sources
@@ -44,8 +45,15 @@ struct mount_opt {
 	unsigned long long attr; /* MOUNT_ATTR_* for recursive r* forms, 0 otherwise */
 	bool recursive;        /* an "r" form applied with mount_setattr AT_RECURSIVE */
 	bool propagation;      /* shared, private, slave, unbindable and r* forms */
+	bool unsupported;      /* known but not implemented (idmap, ridmap, tmpcopyup) */
 };
 const struct mount_opt *mount_opt_lookup(const char *name);
 const char *const *mount_opt_names(void);
+
+/* Open a file under /proc (path starts with "/proc/") refusing symlinks and
+ * mount crossings, and check with fstatfs that it is procfs, so a container
+ * cannot redirect the write with a bind mount or symlink over /proc
+ * (CVE-2019-16884, CVE-2025-52881). Returns the fd (O_CLOEXEC added). */
+int fs_open_proc_file(const char *path, int flags, ocirun_error_t *err);
 
 #endif

@@ -25,6 +25,8 @@ int caps_prepare(const struct oci_capabilities *c, ocirun_error_t *err);
 int caps_apply(const struct oci_capabilities *c, ocirun_error_t *err);
 /* Name <-> number, for other modules (exec --cap, features). -1 if unknown. */
 int caps_from_name(const char *name);
+/* Number -> "CAP_CHOWN" (malloc'd), NULL if libcap has no name for it. */
+char *caps_to_name(int cap);
 /* Highest capability number the running kernel knows. */
 int caps_last_cap(void);
 

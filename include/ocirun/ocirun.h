@@ -1,0 +1,57 @@
+/* ocirun: the library's public API, one call per CLI command. Everything
+ * here is sequenced by src/lib/lifecycle; the CLI parses, calls, prints.
+ * Runs in: the runtime process. Never calls exit(). */
+#ifndef OCIRUN_OCIRUN_H
+#define OCIRUN_OCIRUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "base/error.h"
+
+struct ocirun_ctx {
+	const char *root;     /* state root, default /run/ocirun */
+	bool systemd_cgroup;  /* --systemd-cgroup */
+	int rootless;         /* -1 auto, 0 false, 1 true */
+	bool debug;
+};
+
+struct ocirun_create_opts {
+	const char *id;
+	const char *bundle;          /* default "." */
+	const char *pid_file;
+	const char *console_socket;
+	bool no_pivot;
+	bool no_new_keyring;
+	int preserve_fds;
+	bool detach;                 /* run -d */
+	bool keep;                   /* run --keep */
+};
+
+int ocirun_create(const struct ocirun_ctx *ctx, const struct ocirun_create_opts *o, ocirun_error_t *err);
+/* create + start + wait; *ret_status is the exit code (128+N for signal N),
+ * or 0 when detached. */
+int ocirun_run(const struct ocirun_ctx *ctx, const struct ocirun_create_opts *o, int *ret_status,
+	       ocirun_error_t *err);
+int ocirun_start(const struct ocirun_ctx *ctx, const char *id, ocirun_error_t *err);
+/* The runtime-spec state JSON (indented, as runc prints it). */
+int ocirun_state(const struct ocirun_ctx *ctx, const char *id, char **ret_json, ocirun_error_t *err);
+int ocirun_kill(const struct ocirun_ctx *ctx, const char *id, int sig, bool all, ocirun_error_t *err);
+int ocirun_delete(const struct ocirun_ctx *ctx, const char *id, bool force, ocirun_error_t *err);
+
+struct ocirun_list_entry {
+	char *id;
+	pid_t pid;
+	char *status;
+	char *bundle;
+	char *created;
+	char *owner;
+};
+int ocirun_list(const struct ocirun_ctx *ctx, struct ocirun_list_entry **ret, size_t *ret_n, ocirun_error_t *err);
+void ocirun_list_free(struct ocirun_list_entry *e, size_t n);
+
+/* Signal names: "KILL", "SIGKILL", "9"; -1 when unknown. */
+int ocirun_signal_from_name(const char *name);
+
+#endif

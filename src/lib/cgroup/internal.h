@@ -1,0 +1,207 @@
+/* cgroup internals: the hierarchy list, the backend ops table, file helpers
+ * and the stats record shared by cgroup.c, cgfs.c, v1.c, v2.c, devices_bpf.c, stats.c.
+ * Runs in: runtime. Must not call: exit, anything outside base/ and spec/. */
+#ifndef OCIRUN_CGROUP_INTERNAL_H
+#define OCIRUN_CGROUP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cgroup/cgroup.h"
+
+enum cg_mode { CG_MODE_UNIFIED, CG_MODE_HYBRID, CG_MODE_LEGACY };
+
+struct cg_backend;
+
+/* One mounted hierarchy the container lives in: a v1 controller mount or the cgroup2 tree. */
+struct cg_hier {
+	bool unified;      /* the cgroup2 tree */
+	char *controllers; /* v1: "cpu,cpuacct" / "name=systemd"; v2: the mount root's cgroup.controllers */
+	char *mount;       /* "/sys/fs/cgroup/memory" */
+	char *path;        /* the container's dir; NULL when skipped (rootless without permission) */
+	char *created;     /* topmost dir this cgroup created; NULL when it joined an existing one */
+	const struct cg_backend *ops;
+};
+
+struct cgroup {
+	enum cg_mode mode;
+	struct cg_hier *hiers;
+	size_t n_hiers;
+	int v2_fd; /* O_PATH fd of the v2 leaf on a pure v2 host, else -1 */
+};
+
+struct cg_stats;
+
+/* One table per backend. Per-hierarchy calls take the hierarchy; the others
+ * work on the hierarchies of their own kind inside cg. */
+struct cg_backend {
+	const char *name;
+	/* mkdir the hierarchy's path (recording what was new) and prepare it. */
+	int (*create)(const cgroup_t *cg, struct cg_hier *h, ocirun_error_t *err);
+	int (*enter)(const struct cg_hier *h, pid_t pid, ocirun_error_t *err);
+	/* Apply the resources of the controllers this backend hosts. */
+	int (*apply)(const cgroup_t *cg, const struct oci_resources *res, bool update, ocirun_error_t *err);
+	int (*freeze)(const cgroup_t *cg, bool frozen, ocirun_error_t *err);
+	int (*is_frozen)(const cgroup_t *cg);
+	int (*pids)(const cgroup_t *cg, pid_t **ret, size_t *ret_n, ocirun_error_t *err);
+	int (*kill)(const cgroup_t *cg, int sig, ocirun_error_t *err);
+	/* Fill the parts of st whose controllers this backend hosts. */
+	int (*stats)(const cgroup_t *cg, struct cg_stats *st, ocirun_error_t *err);
+	int (*destroy)(const cgroup_t *cg, struct cg_hier *h, ocirun_error_t *err);
+};
+
+extern const struct cg_backend cg_v1_backend;
+extern const struct cg_backend cg_v2_backend;
+
+/* ---- hierarchy lookup (cgroup.c) ---- */
+
+/* The v1 hierarchy mounted with controller ctrl ("memory", "name=systemd"), or NULL. */
+struct cg_hier *cg_v1_host(const cgroup_t *cg, const char *ctrl);
+/* The cgroup2 hierarchy, or NULL when there is none. */
+struct cg_hier *cg_unified(const cgroup_t *cg);
+/* The cgroup2 hierarchy when it offers ctrl (the pseudo-controllers "devices"
+ * and "freezer" are always offered), or NULL. */
+struct cg_hier *cg_v2_host(const cgroup_t *cg, const char *ctrl);
+/* True when the word ctrl is in a ',' or ' ' separated list. */
+bool cg_list_has(const char *list, const char *ctrl);
+
+/* ---- file helpers (cgfs.c) ---- */
+
+/* Write value to dir/file in one write(2). Error: write "file" in "dir": strerror */
+int cg_write(const char *dir, const char *file, const char *value, ocirun_error_t *err);
+/* Formatted cg_write; on failure prefixes "linux.resources.<field>: ". */
+int cg_set(const char *dir, const char *file, const char *field, ocirun_error_t *err, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* Read dir/file, trailing whitespace removed. */
+int cg_read(const char *dir, const char *file, char **ret, ocirun_error_t *err);
+/* Read one unsigned number; "max" reads as UINT64_MAX. */
+int cg_read_u64(const char *dir, const char *file, uint64_t *ret, ocirun_error_t *err);
+/* Value of "key N" in a flat keyed file (cpu.stat, cgroup.events); -ENOENT when absent. */
+int cg_read_key(const char *dir, const char *file, const char *key, uint64_t *ret, ocirun_error_t *err);
+bool cg_exists(const char *dir, const char *file);
+/* mkdir -p path (below mount); *ret_created gets the topmost new dir or NULL. */
+int cg_mkdir(const char *mount, const char *path, char **ret_created, ocirun_error_t *err);
+/* Remove path's child cgroups, then path and its parents up to and including
+ * created, deepest first, retrying while busy. */
+int cg_remove(const char *path, const char *created, ocirun_error_t *err);
+/* PIDs in dir/cgroup.procs and every child cgroup's. */
+int cg_read_pids(const char *dir, pid_t **ret, size_t *ret_n, ocirun_error_t *err);
+/* Write pid to dir/cgroup.procs. */
+int cg_enter_dir(const char *dir, pid_t pid, ocirun_error_t *err);
+/* Freeze (via the frozen-state backend), signal every pid, thaw. */
+int cg_signal_all(const cgroup_t *cg, int sig, ocirun_error_t *err);
+/* Sizes of the host's huge pages in runc's spelling ("2MB", "1GB"). */
+char **cg_hugepage_sizes(void);
+/* Milliseconds to sleep on the n-th retry of a polling loop. */
+void cg_backoff(unsigned n);
+
+/* ---- resources asked for, and appliers identical on v1 and v2 (cgfs.c) ---- */
+
+bool cg_want_memory(const struct oci_resources *r);
+bool cg_want_cpu(const struct oci_resources *r);
+bool cg_want_cpuset(const struct oci_resources *r);
+bool cg_want_pids(const struct oci_resources *r);
+bool cg_want_blkio(const struct oci_resources *r);
+bool cg_want_hugetlb(const struct oci_resources *r);
+bool cg_want_net_cls(const struct oci_resources *r);
+bool cg_want_net_prio(const struct oci_resources *r);
+bool cg_want_rdma(const struct oci_resources *r);
+bool cg_want_devices(const struct oci_resources *r);
+int cg_apply_cpuset(const char *dir, const struct oci_resources *res, bool update, ocirun_error_t *err);
+int cg_apply_pids(const char *dir, const struct oci_resources *res, bool update, ocirun_error_t *err);
+int cg_apply_rdma(const char *dir, const struct oci_resources *res, bool update, ocirun_error_t *err);
+
+/* ---- v2 device filter (devices_bpf.c) ---- */
+
+struct bpf_insn;
+/* Build the BPF_PROG_TYPE_CGROUP_DEVICE program for the rules: the last
+ * matching rule wins, no match denies. */
+int cg_devices_bpf_build(const struct oci_device_cgroup *rules, size_t n, struct bpf_insn **ret,
+			 size_t *ret_n, ocirun_error_t *err);
+/* BPF_PROG_LOAD; returns the program fd. */
+int cg_devices_bpf_load(const struct bpf_insn *insns, size_t n, ocirun_error_t *err);
+/* Build, load and attach to the cgroup dir fd, then detach the programs
+ * attached there before. */
+int cg_devices_bpf_apply(int dirfd, const struct oci_device_cgroup *rules, size_t n, ocirun_error_t *err);
+
+/* ---- stats (stats.c) ---- */
+
+enum cg_blkio_kind {
+	CG_BLKIO_SERVICE_BYTES,
+	CG_BLKIO_SERVICED,
+	CG_BLKIO_QUEUED,
+	CG_BLKIO_SERVICE_TIME,
+	CG_BLKIO_WAIT_TIME,
+	CG_BLKIO_MERGED,
+	CG_BLKIO_TIME,
+	CG_BLKIO_SECTORS,
+	CG_BLKIO_N
+};
+
+struct cg_blkio_entry {
+	uint64_t major, minor;
+	char op[16];
+	uint64_t value;
+};
+
+struct cg_u64v {
+	uint64_t *v;
+	size_t n;
+};
+
+struct cg_mem_entry {
+	uint64_t limit, usage, max, failcnt;
+};
+
+struct cg_hugetlb_stat {
+	char size[16];
+	uint64_t usage, max, failcnt;
+};
+
+struct cg_stats {
+	struct {
+		uint64_t total, kernel, user;
+		struct cg_u64v percpu, percpu_kernel, percpu_user;
+		uint64_t periods, throttled_periods, throttled_time;
+	} cpu;
+	struct {
+		struct cg_u64v cpus, mems;
+		uint64_t cpu_exclusive, mem_hardwall, mem_exclusive, memory_migrate, memory_spread_page,
+			memory_spread_slab, memory_pressure, sched_load_balance;
+		int64_t sched_relax_domain_level;
+	} cpuset;
+	struct {
+		uint64_t cache;
+		struct cg_mem_entry usage, swap, kernel, kernel_tcp;
+		char **raw_keys;
+		struct cg_u64v raw;
+	} memory;
+	struct {
+		uint64_t current, limit;
+	} pids;
+	struct {
+		struct cg_blkio_entry *e;
+		size_t n;
+	} blkio[CG_BLKIO_N];
+	struct cg_hugetlb_stat *hugetlb;
+	size_t n_hugetlb;
+};
+
+void cg_stats_free(struct cg_stats *st);
+/* Emit st as runc's `events --stats` "data" object. */
+void cg_stats_emit(const struct cg_stats *st, json_gen_t *g);
+void cg_u64v_push(struct cg_u64v *v, uint64_t x);
+/* Parse "0-3,5" into a list of numbers. */
+int cg_parse_list(const char *s, struct cg_u64v *ret);
+/* Parse "key value" lines (memory.stat) into raw. */
+void cg_stats_parse_raw(struct cg_stats *st, const char *text);
+uint64_t cg_stats_raw(const struct cg_stats *st, const char *key);
+void cg_stats_add_blkio(struct cg_stats *st, enum cg_blkio_kind k, uint64_t major, uint64_t minor,
+			const char *op, uint64_t value);
+struct cg_hugetlb_stat *cg_stats_hugetlb(struct cg_stats *st, const char *size);
+int cg_v1_stats(const cgroup_t *cg, struct cg_stats *st, ocirun_error_t *err);
+int cg_v2_stats(const cgroup_t *cg, struct cg_stats *st, ocirun_error_t *err);
+
+#endif

@@ -1,0 +1,382 @@
+/* Mount primitives on file descriptors, and the application of one config mount: resolve and
+ * create the destination in the root, mount, then flags, recursive attributes and propagation. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/vfs.h>
+
+#include "base/log.h"
+#include "base/util.h"
+#include "fs/fs-internal.h"
+
+#ifndef SELINUX_MAGIC
+#define SELINUX_MAGIC 0xf97cff8c
+#endif
+
+/* Per-mount flags a bind remount can change; the others belong to the superblock. */
+#define BIND_FLAGS                                                                                 \
+	(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME |  \
+	 MS_STRICTATIME | MS_NOSYMFOLLOW)
+#define ATIME_FLAGS (MS_NOATIME | MS_RELATIME | MS_STRICTATIME)
+
+bool fs_legacy_mount_api;
+
+bool fs_have_mount_api(void)
+{
+	static int have = -1;
+
+	if (fs_legacy_mount_api)
+		return false;
+	if (have < 0)
+		have = !(mount_setattr(-1, "", 0, NULL, 0) < 0 && errno == ENOSYS);
+	return have;
+}
+
+bool fs_selinux_enabled(void)
+{
+	struct statfs st;
+
+	return statfs("/sys/fs/selinux", &st) == 0 && st.f_type == (typeof(st.f_type))SELINUX_MAGIC;
+}
+
+static void ms_to_attr(unsigned long set, unsigned long clear, struct mount_attr *a)
+{
+	static const struct {
+		unsigned long ms;
+		uint64_t attr;
+	} map[] = {
+		{ MS_RDONLY, MOUNT_ATTR_RDONLY },	  { MS_NOSUID, MOUNT_ATTR_NOSUID },
+		{ MS_NODEV, MOUNT_ATTR_NODEV },		  { MS_NOEXEC, MOUNT_ATTR_NOEXEC },
+		{ MS_NODIRATIME, MOUNT_ATTR_NODIRATIME }, { MS_NOSYMFOLLOW, MOUNT_ATTR_NOSYMFOLLOW },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(map); i++) {
+		if (set & map[i].ms)
+			a->attr_set |= map[i].attr;
+		else if (clear & map[i].ms)
+			a->attr_clr |= map[i].attr;
+	}
+	if (set & ATIME_FLAGS || clear & (MS_NOATIME | MS_STRICTATIME)) {
+		/* One atime mode: noatime, strictatime, or relatime (the value 0). */
+		a->attr_clr |= MOUNT_ATTR__ATIME;
+		if (set & MS_NOATIME)
+			a->attr_set |= MOUNT_ATTR_NOATIME;
+		else if (set & MS_STRICTATIME)
+			a->attr_set |= MOUNT_ATTR_STRICTATIME;
+	}
+}
+
+/* The MS_* flags a mount has now (statvfs ST_* values are the MS_* ones). */
+static unsigned long current_flags(int fd)
+{
+	struct statvfs st;
+
+	if (fstatvfs(fd, &st) < 0)
+		return 0;
+	return st.f_flag & BIND_FLAGS;
+}
+
+int fs_mount_on_fd(const char *source, int dstfd, const char *type, unsigned long flags, const char *data,
+		   const char *what, ocirun_error_t *err)
+{
+	char proc[32];
+
+	if (mount(source, fs_fd_proc_path(dstfd, proc, sizeof(proc)), type, flags, data) < 0)
+		return oerr(err, errno, "mount \"%s\" on \"%s\"", source && *source ? source : type, what);
+	return 0;
+}
+
+static int setattr(int fd, unsigned int at, struct mount_attr *a, const char *what, ocirun_error_t *err)
+{
+	if (mount_setattr(fd, "", AT_EMPTY_PATH | at, a, sizeof(*a)) < 0)
+		return oerr(err, errno, "set attributes of the mount on \"%s\"", what);
+	return 0;
+}
+
+int fs_remount_fd(int fd, unsigned long set, unsigned long clear, bool recursive, const char *what,
+		  ocirun_error_t *err)
+{
+	unsigned long cur = current_flags(fd);
+	char proc[32];
+
+	set &= BIND_FLAGS;
+	clear &= BIND_FLAGS & ~set;
+	if (fs_have_mount_api()) {
+		struct mount_attr a = { 0 };
+
+		/* Only what is named changes: flags the kernel locked on the source (a bind
+		 * from a more privileged mount namespace) stay as they are. */
+		ms_to_attr(set, clear, &a);
+		if (mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &a, sizeof(a)) == 0)
+			return 0;
+		if (errno != EPERM || !(clear & cur))
+			return oerr(err, errno, "remount \"%s\"", what);
+		/* Clearing a locked flag is refused: keep it, as a remount of the source would. */
+		a = (struct mount_attr){ 0 };
+		ms_to_attr(set, clear & ~cur, &a);
+		return setattr(fd, recursive ? AT_RECURSIVE : 0, &a, what, err);
+	}
+	if (recursive)
+		return oerr_msg(err, EOPNOTSUPP, "remount \"%s\" recursively: needs mount_setattr (Linux 5.12)",
+				what);
+	/* MS_REMOUNT replaces every per-mount flag: start from the current ones. */
+	unsigned long flags = (cur & ~clear) | set;
+	if (set & ATIME_FLAGS)
+		flags = (flags & ~ATIME_FLAGS) | (set & ATIME_FLAGS);
+	fs_fd_proc_path(fd, proc, sizeof(proc));
+	if (mount(NULL, proc, NULL, MS_BIND | MS_REMOUNT | flags, NULL) == 0)
+		return 0;
+	if (errno == EPERM && mount(NULL, proc, NULL, MS_BIND | MS_REMOUNT | flags | cur, NULL) == 0)
+		return 0;
+	return oerr(err, errno, "remount \"%s\"", what);
+}
+
+int fs_setattr_fd(int fd, uint64_t set, uint64_t clr, bool recursive, const char *what, ocirun_error_t *err)
+{
+	struct mount_attr a = { .attr_set = set, .attr_clr = clr };
+
+	if (!set && !clr)
+		return 0;
+	if (!fs_have_mount_api())
+		return oerr_msg(err, EOPNOTSUPP,
+				"recursive mount options on \"%s\": need mount_setattr (Linux 5.12)", what);
+	return setattr(fd, recursive ? AT_RECURSIVE : 0, &a, what, err);
+}
+
+int fs_propagation_fd(int fd, unsigned long flag, const char *what, ocirun_error_t *err)
+{
+	char proc[32];
+
+	if (fs_have_mount_api()) {
+		struct mount_attr a = { .propagation = flag & ~MS_REC };
+
+		return setattr(fd, flag & MS_REC ? AT_RECURSIVE : 0, &a, what, err);
+	}
+	if (mount(NULL, fs_fd_proc_path(fd, proc, sizeof(proc)), NULL, flag, NULL) < 0)
+		return oerr(err, errno, "change the propagation of \"%s\"", what);
+	return 0;
+}
+
+static int bind_legacy(int srcfd, const char *srcpath, int dstfd, bool recursive, const char *what,
+		       ocirun_error_t *err)
+{
+	char src[32], dst[32];
+	const char *from = srcpath[0] ? srcpath : fs_fd_proc_path(srcfd, src, sizeof(src));
+
+	if (mount(from, fs_fd_proc_path(dstfd, dst, sizeof(dst)), NULL, MS_BIND | (recursive ? MS_REC : 0),
+		  NULL) < 0)
+		return oerr(err, errno, "bind mount \"%s\" on \"%s\"", srcpath[0] ? srcpath : "(fd)", what);
+	return 0;
+}
+
+int fs_bind_on_fd(int srcfd, const char *srcpath, int dstfd, bool recursive, unsigned long set,
+		  unsigned long clear, int *ret_mnt, const char *what, ocirun_error_t *err)
+{
+	_cleanup_close_ int tree = -1;
+
+	*ret_mnt = -1;
+	if (!fs_have_mount_api())
+		return bind_legacy(srcfd, srcpath, dstfd, recursive, what, err);
+	tree = open_tree(srcfd, srcpath,
+			 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0) |
+				 (srcpath[0] ? 0 : AT_EMPTY_PATH));
+	if (tree < 0)
+		return oerr(err, errno, "bind mount \"%s\" on \"%s\": open_tree", srcpath[0] ? srcpath : "(fd)",
+			    what);
+	/* The flags are set while the clone is still detached: the destination never shows
+	 * the mount writable, even for an instant. */
+	if ((set | clear) && fs_remount_fd(tree, set, clear, false, what, err) < 0)
+		return oerr_ret(err);
+	if (move_mount(tree, "", dstfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return oerr(err, errno, "bind mount \"%s\" on \"%s\": move_mount", srcpath[0] ? srcpath : "(fd)",
+			    what);
+	*ret_mnt = TAKE_FD(tree);
+	return 0;
+}
+
+int fs_reopen_mount(int rootfd, const char *rootfs, const char *dest, const char *real, ocirun_error_t *err)
+{
+	_cleanup_close_ int fd = fs_open_in_root(rootfd, dest, FS_NO_CREATE, err);
+	_cleanup_free_ char *again = NULL;
+
+	if (fd < 0)
+		return fd;
+	if (fs_container_path(fd, rootfs, &again, err) < 0)
+		return oerr_ret(err);
+	/* CVE-2021-30465: the path must still lead to the mount just made, not to a directory
+	 * swapped in meanwhile. */
+	if (strcmp(again, real) != 0)
+		return oerr_msg(err, EXDEV, "mount destination \"%s\" now resolves to \"%s\"", real, again);
+	return TAKE_FD(fd);
+}
+
+/* CVE-2019-19921: a mount inside /proc (for instance a volume racing to replace /proc with a
+ * symlink) could cover the procfs files that are masked or written later. Only procfs on /proc
+ * itself and binds over the files that lxcfs-style tools emulate are allowed. */
+static int check_proc_dest(const char *real, const char *type, bool bind, ocirun_error_t *err)
+{
+	static const char *const emulated[] = {
+		"/proc/cpuinfo", "/proc/diskstats", "/proc/meminfo", "/proc/stat",
+		"/proc/swaps",	 "/proc/uptime",    "/proc/loadavg", "/proc/slabinfo",
+		"/proc/net/dev", "/proc/sys/kernel/ns_last_pid",
+	};
+
+	if (!fs_path_under(real, "/proc"))
+		return 0;
+	if (!strcmp(real, "/proc") && type && !strcmp(type, "proc"))
+		return 0;
+	for (size_t i = 0; bind && i < ARRAY_SIZE(emulated); i++)
+		if (!strcmp(real, emulated[i]))
+			return 0;
+	return oerr_msg(err, EPERM, "\"%s\" cannot be mounted because it is inside /proc", real);
+}
+
+struct mount_ctx {
+	const struct fs_config *c;
+	const struct oci_mount *m;
+	int rootfd;
+	const char *dest; /* clean container path as configured */
+	char *real;       /* container path the destination resolved to */
+	int dstfd;
+	int mnt;          /* fd of the new mount's root, -1 until known */
+	bool bound;       /* made by a bind: flags need a remount */
+	struct fs_mount_flags mf;
+};
+
+static int do_bind(struct mount_ctx *x, ocirun_error_t *err)
+{
+	_cleanup_free_ char *src = fs_bind_source(x->c->bundle, x->m->source);
+
+	x->bound = true;
+	return fs_bind_on_fd(AT_FDCWD, src, x->dstfd, x->mf.flags & MS_REC, x->mf.flags, x->mf.clear, &x->mnt,
+			     x->dest, err);
+}
+
+/* proc or sysfs refused (EPERM: a user namespace without its own pid or network namespace):
+ * bind the host's instance recursively instead, with the flags applied to every submount. */
+static int do_kernfs_fallback(struct mount_ctx *x, const char *host, ocirun_error_t *err)
+{
+	struct mount_attr a = { 0 };
+
+	log_warn("mount %s on \"%s\" refused, binding the host's \"%s\" instead", x->m->type, x->dest, host);
+	if (fs_have_mount_api()) {
+		ms_to_attr(x->mf.flags, 0, &a);
+		x->mf.attr_set |= a.attr_set & ~(uint64_t)MOUNT_ATTR__ATIME;
+	}
+	x->bound = true;
+	return fs_bind_on_fd(AT_FDCWD, host, x->dstfd, true, x->mf.flags, 0, &x->mnt, x->dest, err);
+}
+
+static int do_fs_mount(struct mount_ctx *x, ocirun_error_t *err)
+{
+	const char *type = x->m->type;
+	const char *label = x->c->spec->linux_ ? x->c->spec->linux_->mount_label : NULL;
+	_cleanup_free_ char *data = NULL;
+	unsigned long flags = x->mf.flags & ~(MS_BIND | MS_REC);
+	ocirun_error_t first;
+
+	if (label && fs_selinux_enabled() && strcmp(type, "proc") && strcmp(type, "sysfs"))
+		data = x->mf.data ? xasprintf("%s,context=\"%s\"", x->mf.data, label)
+				  : xasprintf("context=\"%s\"", label);
+	else if (x->mf.data)
+		data = xstrdup(x->mf.data);
+	if (fs_mount_on_fd(x->m->source ? x->m->source : type, x->dstfd, type, flags, data, x->dest, &first) == 0)
+		return 0;
+	if (first.code == EPERM && !strcmp(type, "proc"))
+		return do_kernfs_fallback(x, "/proc", err);
+	if (first.code == EPERM && !strcmp(type, "sysfs"))
+		return do_kernfs_fallback(x, "/sys", err);
+	*err = first;
+	return oerr_ret(err);
+}
+
+static bool is_bind(const struct oci_mount *m, const struct fs_mount_flags *mf)
+{
+	return (mf->flags & MS_BIND) || (m->type && !strcmp(m->type, "bind"));
+}
+
+static int open_dest(struct mount_ctx *x, bool bind, ocirun_error_t *err)
+{
+	enum fs_create how = FS_CREATE_DIR;
+
+	if (bind) {
+		_cleanup_free_ char *src = fs_bind_source(x->c->bundle, x->m->source);
+		struct stat st;
+
+		if (stat(src, &st) < 0)
+			return oerr(err, errno, "stat \"%s\"", src);
+		if (!S_ISDIR(st.st_mode))
+			how = FS_CREATE_FILE;
+	}
+	x->dstfd = fs_open_in_root(x->rootfd, x->dest, how, err);
+	if (x->dstfd < 0)
+		return x->dstfd;
+	if (fs_container_path(x->dstfd, x->c->rootfs, &x->real, err) < 0)
+		return oerr_ret(err);
+	return check_proc_dest(x->real, x->m->type, bind, err);
+}
+
+static int finish_mount(struct mount_ctx *x, ocirun_error_t *err)
+{
+	if (x->mnt < 0) {
+		x->mnt = fs_reopen_mount(x->rootfd, x->c->rootfs, x->dest, x->real, err);
+		if (x->mnt < 0)
+			return x->mnt;
+		if (x->bound && (x->mf.flags | x->mf.clear) & BIND_FLAGS &&
+		    fs_remount_fd(x->mnt, x->mf.flags, x->mf.clear, false, x->dest, err) < 0)
+			return oerr_ret(err);
+	}
+	if (fs_setattr_fd(x->mnt, x->mf.attr_set, x->mf.attr_clr, true, x->dest, err) < 0)
+		return oerr_ret(err);
+	for (size_t i = 0; i < x->mf.n_propagation; i++)
+		if (fs_propagation_fd(x->mnt, x->mf.propagation[i], x->dest, err) < 0)
+			return oerr_ret(err);
+	return 0;
+}
+
+static int apply(struct mount_ctx *x, ocirun_error_t *err)
+{
+	bool bind;
+
+	if (fs_parse_mount_options(x->m->options, &x->mf, err) < 0)
+		return oerr_ret(err);
+	bind = is_bind(x->m, &x->mf);
+	if (!bind && !x->m->type)
+		return oerr_msg(err, EINVAL, "no type and no bind option");
+	if (bind && !x->m->source)
+		return oerr_msg(err, EINVAL, "a bind mount needs a source");
+	if (open_dest(x, bind, err) < 0)
+		return oerr_ret(err);
+	if (bind) {
+		if (do_bind(x, err) < 0)
+			return oerr_ret(err);
+	} else if (!strcmp(x->m->type, "cgroup")) {
+		if (fs_mount_cgroup(x->c, x->rootfd, x->dest, x->dstfd, &x->mf, x->dest, err) < 0)
+			return oerr_ret(err);
+	} else if (do_fs_mount(x, err) < 0) {
+		return oerr_ret(err);
+	}
+	return finish_mount(x, err);
+}
+
+int fs_apply_mount(const struct fs_config *c, int rootfd, size_t i, ocirun_error_t *err)
+{
+	const struct oci_mount *m = &c->spec->mounts[i];
+	_cleanup_free_ char *dest = fs_path_clean(m->destination ? m->destination : "");
+	struct mount_ctx x = { .c = c, .m = m, .rootfd = rootfd, .dest = dest, .dstfd = -1, .mnt = -1 };
+	int r = apply(&x, err);
+
+	if (x.dstfd >= 0)
+		close(x.dstfd);
+	if (x.mnt >= 0)
+		close(x.mnt);
+	free(x.real);
+	fs_mount_flags_done(&x.mf);
+	if (r < 0)
+		return oerr_prefix(err, "mounts[%zu] (%s on %s)", i, m->type ? m->type : "bind", dest);
+	return 0;
+}

@@ -1,0 +1,551 @@
+/* create and run, the runtime side: validate everything, then make the state
+ * dir, the cgroup and the init, and walk the sync protocol (sync/sync.h).
+ * Every failure after the state dir exists goes through create_abort(),
+ * which leaves no state dir, cgroup, process or fifo behind. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <termios.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "base/util.h"
+#include "cgroup/cgroup.h"
+#include "fs/fs.h"
+#include "hooks/hooks.h"
+#include "lifecycle/lifecycle.h"
+#include "ocirun/ocirun.h"
+#include "spawn/spawn.h"
+#include "sync/sync.h"
+#include "term/term.h"
+
+enum create_mode { MODE_CREATE, MODE_RUN };
+
+struct creation {
+	const struct ocirun_ctx *ctx;
+	const struct ocirun_create_opts *o;
+	enum create_mode mode;
+	struct oci_spec *spec;
+	char *bundle;
+	char *rootfs;
+	struct ns_plan plan;
+	seccomp_prog_t *seccomp;
+	int root_fd;
+	int dirfd;
+	bool dir_made;
+	cgroup_t *cg;
+	struct container_state st;
+	int sync_fd;  /* runtime end */
+	int fifo_fd;
+	pid_t pid;
+	int pidfd;
+	int console_fd; /* pty master kept by a foreground run */
+};
+
+static void creation_release(struct creation *c)
+{
+	if (c->sync_fd >= 0)
+		close(c->sync_fd);
+	if (c->fifo_fd >= 0)
+		close(c->fifo_fd);
+	if (c->dirfd >= 0)
+		close(c->dirfd);
+	if (c->root_fd >= 0)
+		close(c->root_fd);
+	if (c->pidfd >= 0)
+		close(c->pidfd);
+	if (c->console_fd >= 0)
+		close(c->console_fd);
+	cgroup_free(c->cg);
+	seccomp_prog_free(c->seccomp);
+	ns_plan_release(&c->plan);
+	json_free(c->st.owned_tree);
+	free(c->st.created);
+	spec_free(c->spec);
+	free(c->bundle);
+	free(c->rootfs);
+}
+
+/* Undo everything create made; errors here are only logged: the original
+ * error is what the caller reports. */
+static void create_abort(struct creation *c)
+{
+	ocirun_error_t e = { 0 };
+
+	if (c->pid > 0) {
+		if (c->pidfd >= 0)
+			syscall(SYS_pidfd_send_signal, c->pidfd, SIGKILL, NULL, 0);
+		else
+			kill(c->pid, SIGKILL);
+		while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		c->pid = 0;
+	}
+	if (c->cg && cgroup_destroy(c->cg, &e) < 0)
+		log_warn("clean up cgroup: %s", e.msg);
+	if (c->dir_made && state_dir_remove(c->root_fd, c->o->id, &e) < 0)
+		log_warn("clean up state dir: %s", e.msg);
+}
+
+static int resolve_paths(struct creation *c, ocirun_error_t *err)
+{
+	char buf[PATH_MAX];
+	_cleanup_free_ char *root = NULL;
+	const char *b = c->o->bundle && *c->o->bundle ? c->o->bundle : ".";
+
+	if (!realpath(b, buf))
+		return oerr(err, errno, "bundle \"%s\"", b);
+	c->bundle = xstrdup(buf);
+	if (spec_load(c->bundle, &c->spec, err) < 0)
+		return oerr_ret(err);
+	root = c->spec->root->path[0] == '/' ? xstrdup(c->spec->root->path)
+					     : xasprintf("%s/%s", c->bundle, c->spec->root->path);
+	if (!realpath(root, buf))
+		return oerr(err, errno, "root.path \"%s\"", c->spec->root->path);
+	c->rootfs = xstrdup(buf);
+	return 0;
+}
+
+/* Everything that can be checked before anything exists. */
+static int validate(struct creation *c, ocirun_error_t *err)
+{
+	const struct oci_spec *s = c->spec;
+	const struct oci_process *p = s->process;
+	bool foreground = c->mode == MODE_RUN && !c->o->detach;
+
+	if (c->ctx->systemd_cgroup)
+		return oerr_msg(err, ENOTSUP, "--systemd-cgroup: the systemd cgroup driver is not supported");
+	if (p->terminal && !c->o->console_socket && !foreground)
+		return oerr_msg(err, EINVAL,
+				"process.terminal is true but no --console-socket was given for a detached container");
+	if (!p->terminal && c->o->console_socket)
+		return oerr_msg(err, EINVAL, "--console-socket given but process.terminal is false");
+	if (ns_plan_make(s, &c->plan, err) < 0 || ns_sysctl_validate(s, err) < 0)
+		return oerr_prefix(err, "config.json");
+	if (s->hostname && *s->hostname && !spec_find_namespace(s, "uts"))
+		return oerr_msg(err, EINVAL, "config.json: hostname: cannot set a hostname without a new uts namespace");
+	if (caps_validate(p->capabilities, err) < 0 || rlimits_validate(p->rlimits, p->n_rlimits, err) < 0 ||
+	    fs_validate(s, c->bundle, err) < 0)
+		return oerr_prefix(err, "config.json");
+	if (s->linux_ && s->linux_->seccomp && seccomp_compile(s->linux_->seccomp, &c->seccomp, err) < 0)
+		return oerr_prefix(err, "config.json");
+	if (c->plan.new_user && (!s->linux_->n_uid_mappings || !s->linux_->n_gid_mappings))
+		return oerr_msg(err, EINVAL, "config.json: linux.uidMappings and gidMappings are required with a new user namespace");
+	return 0;
+}
+
+static int save_cgroup(struct creation *c, ocirun_error_t *err)
+{
+	json_gen_t *g = json_gen_new(false);
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	json_t *v;
+
+	cgroup_to_json(c->cg, g);
+	text = json_gen_finish(g, &len);
+	json_gen_free(g);
+	if (json_parse(text, len, &v, err) < 0)
+		return oerr_prefix(err, "cgroup state");
+	c->st.cgroup = c->st.owned_tree = v;
+	return 0;
+}
+
+static int make_state(struct creation *c, ocirun_error_t *err)
+{
+	struct cgroup_opts co = {
+		.id = c->o->id,
+		.path = c->spec->linux_ ? c->spec->linux_->cgroups_path : NULL,
+		.systemd = c->ctx->systemd_cgroup,
+		.rootless = c->ctx->rootless == 1,
+	};
+
+	if (state_root_open(c->ctx->root, &c->root_fd, err) < 0 ||
+	    state_dir_create(c->root_fd, c->o->id, &c->dirfd, err) < 0)
+		return oerr_ret(err);
+	c->dir_made = true;
+	if (state_lock(c->dirfd, err) < 0)
+		return oerr_ret(err);
+	c->st = (struct container_state){
+		.oci_version = c->spec->oci_version,
+		.id = (char *)c->o->id,
+		.bundle = c->bundle,
+		.rootfs = c->rootfs,
+		.created = state_now_rfc3339(),
+		.owner = "",
+		.phase = PHASE_CREATING,
+		.annotations = c->spec->annotations,
+		.systemd_cgroup = c->ctx->systemd_cgroup,
+		.no_pivot = c->o->no_pivot,
+		.no_new_keyring = c->o->no_new_keyring,
+		.terminal = c->spec->process->terminal,
+		.creator_pid = getpid(),
+		.creator_start_time = proc_start_time(getpid()),
+	};
+	/* Written before the cgroup exists so that a create killed halfway
+	 * leaves a record that `delete --force` can clean up from. */
+	if (state_write(c->dirfd, &c->st, err) < 0)
+		return oerr_ret(err);
+	if (cgroup_create(&co, c->spec->linux_ ? c->spec->linux_->resources : NULL, &c->cg, err) < 0)
+		return oerr_ret(err);
+	if (save_cgroup(c, err) < 0 || state_write(c->dirfd, &c->st, err) < 0)
+		return oerr_ret(err);
+	if (c->mode == MODE_CREATE) {
+		if (mkfifoat(c->dirfd, STATE_FIFO, 0600) < 0)
+			return oerr(err, errno, "mkfifo %s", STATE_FIFO);
+		c->fifo_fd = openat(c->dirfd, STATE_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (c->fifo_fd < 0)
+			return oerr(err, errno, "open %s", STATE_FIFO);
+	}
+	return 0;
+}
+
+static bool has_runtime_hooks(const struct oci_spec *s)
+{
+	return s->hooks && (s->hooks->n_prestart || s->hooks->n_create_runtime);
+}
+
+/* Fork an intermediate that joins the namespaces given by path and clones
+ * the init as our sibling (CLONE_PARENT), so the init is our child either way. */
+static int spawn_init(struct creation *c, struct init_ctx *ic, ocirun_error_t *err)
+{
+	int cgfd = c->cg ? cgroup_v2_fd(c->cg) : -1;
+	struct sync_msg m;
+	pid_t mid;
+	int status;
+
+	if (c->plan.n_join == 0) {
+		c->pid = spawn_process(c->plan.clone_flags, cgfd, false, &c->pidfd, err);
+		if (c->pid == 0)
+			init_main(ic);
+		return c->pid < 0 ? oerr_ret(err) : 0;
+	}
+	if (ns_open_joins(&c->plan, err) < 0)
+		return oerr_ret(err);
+	mid = spawn_process(0, -1, false, NULL, err);
+	if (mid < 0)
+		return oerr_ret(err);
+	if (mid == 0) {
+		ocirun_error_t e = { 0 };
+		pid_t pid;
+
+		close(ic->parent_sync_fd);
+		if (ns_join_all(&c->plan, &e) < 0) {
+			sync_send_error(ic->sync_fd, &e);
+			_exit(1);
+		}
+		pid = spawn_process(c->plan.clone_flags, cgfd, true, NULL, &e);
+		if (pid == 0)
+			init_main(ic);
+		if (pid < 0)
+			sync_send_error(ic->sync_fd, &e);
+		else
+			sync_send(ic->sync_fd, SYNC_PID, pid, NULL, 0, -1, &e);
+		_exit(pid < 0);
+	}
+	while (waitpid(mid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (sync_expect(c->sync_fd, SYNC_PID, &m, err) < 0)
+		return oerr_ret(err);
+	c->pid = m.hdr.code;
+	c->pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
+	return 0;
+}
+
+static int run_runtime_hooks(struct creation *c, const struct oci_hooks *h, ocirun_error_t *err)
+{
+	json_gen_t *g = json_gen_new(false);
+	_cleanup_free_ char *text = NULL;
+
+	state_emit(g, &c->st, "creating");
+	text = json_gen_finish(g, NULL);
+	json_gen_free(g);
+	if (hooks_run(h->prestart, h->n_prestart, "prestart", text, err) < 0 ||
+	    hooks_run(h->create_runtime, h->n_create_runtime, "createRuntime", text, err) < 0)
+		return oerr_ret(err);
+	return 0;
+}
+
+static int write_pid_file(const char *path, pid_t pid, ocirun_error_t *err)
+{
+	_cleanup_free_ char *dir = NULL, *tmp = NULL;
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+
+	tmp = xasprintf("%s.ocirun-tmp", path);
+	if (write_file(tmp, buf, (size_t)n, err) < 0)
+		return oerr_prefix(err, "pid file");
+	if (rename(tmp, path) < 0) {
+		unlink(tmp);
+		return oerr(err, errno, "pid file \"%s\"", path);
+	}
+	return 0;
+}
+
+/* The sync walk from GO to READY. */
+static int drive_init(struct creation *c, ocirun_error_t *err)
+{
+	const struct oci_spec *s = c->spec;
+	struct sync_msg m;
+
+	c->st.pid = c->pid;
+	c->st.start_time = proc_start_time(c->pid);
+	if (state_write(c->dirfd, &c->st, err) < 0)
+		return oerr_ret(err);
+	if (c->plan.new_user && ns_write_id_maps(c->pid, s->linux_, c->ctx->rootless == 1, err) < 0)
+		return oerr_ret(err);
+	if (c->cg && cgroup_v2_fd(c->cg) < 0 && cgroup_enter(c->cg, c->pid, err) < 0)
+		return oerr_ret(err);
+	if (sync_send(c->sync_fd, SYNC_GO, c->pid, NULL, 0, -1, err) < 0)
+		return oerr_ret(err);
+	if (has_runtime_hooks(s)) {
+		if (sync_expect(c->sync_fd, SYNC_MOUNTS_DONE, &m, err) < 0 || run_runtime_hooks(c, s->hooks, err) < 0 ||
+		    sync_send_simple(c->sync_fd, SYNC_HOOKS_DONE, err) < 0)
+			return oerr_ret(err);
+	}
+	if (s->process->terminal) {
+		if (sync_expect(c->sync_fd, SYNC_CONSOLE, &m, err) < 0)
+			return oerr_ret(err);
+		c->console_fd = m.fd;
+		if (c->o->console_socket) {
+			int r = term_send_fd(c->o->console_socket, c->console_fd, err);
+			close(c->console_fd);
+			c->console_fd = -1;
+			if (r < 0)
+				return oerr_prefix(err, "--console-socket");
+		}
+	}
+	if (sync_expect(c->sync_fd, SYNC_READY, &m, err) < 0)
+		return oerr_ret(err);
+	c->st.phase = PHASE_CREATED;
+	if (state_write(c->dirfd, &c->st, err) < 0)
+		return oerr_ret(err);
+	if (c->o->pid_file && write_pid_file(c->o->pid_file, c->pid, err) < 0)
+		return oerr_ret(err);
+	return 0;
+}
+
+static int do_create(struct creation *c, ocirun_error_t *err)
+{
+	int pair[2];
+	struct init_ctx ic;
+
+	if (resolve_paths(c, err) < 0 || validate(c, err) < 0)
+		return oerr_ret(err);
+	if (make_state(c, err) < 0)
+		goto fail;
+	if (sync_pair(pair, err) < 0)
+		goto fail;
+	c->sync_fd = pair[0];
+	ic = (struct init_ctx){
+		.spec = c->spec,
+		.id = c->o->id,
+		.bundle = c->bundle,
+		.rootfs = c->rootfs,
+		.plan = &c->plan,
+		.sync_fd = pair[1],
+		.parent_sync_fd = pair[0],
+		.fifo_fd = c->fifo_fd,
+		.runtime_pid = getpid(),
+		.no_pivot = c->o->no_pivot,
+		.no_new_keyring = c->o->no_new_keyring,
+		.runtime_hooks = has_runtime_hooks(c->spec),
+		.preserve_fds = c->o->preserve_fds,
+		.seccomp = c->seccomp,
+	};
+	if (spawn_init(c, &ic, err) < 0) {
+		close(pair[1]);
+		goto fail;
+	}
+	close(pair[1]);
+	if (c->fifo_fd >= 0) {
+		close(c->fifo_fd);
+		c->fifo_fd = -1;
+	}
+	if (drive_init(c, err) < 0)
+		goto fail;
+	return 0;
+fail:
+	create_abort(c);
+	return oerr_ret(err);
+}
+
+int ocirun_create(const struct ocirun_ctx *ctx, const struct ocirun_create_opts *o, ocirun_error_t *err)
+{
+	struct creation c = { .ctx = ctx, .o = o, .mode = MODE_CREATE, .root_fd = -1, .dirfd = -1, .sync_fd = -1,
+			      .fifo_fd = -1, .pidfd = -1, .console_fd = -1 };
+	int r = do_create(&c, err);
+
+	creation_release(&c);
+	return r;
+}
+
+/* After START the init execs; its end of the socket is close-on-exec, so
+ * EOF means the program is running and a frame means it failed. */
+static int wait_exec(struct creation *c, ocirun_error_t *err)
+{
+	struct sync_msg m;
+	ocirun_error_t e = { 0 };
+
+	if (sync_send_simple(c->sync_fd, SYNC_START, err) < 0)
+		return oerr_ret(err);
+	if (sync_recv(c->sync_fd, &m, &e) < 0)
+		return e.code == EPIPE ? 0 : oerr_msg(err, e.code, "%s", e.msg);
+	if (m.fd >= 0)
+		close(m.fd);
+	if (m.hdr.type == SYNC_ERROR)
+		return oerr_msg(err, m.hdr.code > 0 ? m.hdr.code : EIO, "%s", m.payload);
+	return oerr_msg(err, EPROTO, "sync: expected EOF after START, got %s", sync_type_name(m.hdr.type));
+}
+
+static int exit_code(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 255;
+}
+
+static void forward_signal(struct creation *c, int sig)
+{
+	if (sig == SIGWINCH && c->console_fd >= 0) {
+		term_copy_size(STDIN_FILENO, c->console_fd);
+		return;
+	}
+	if (c->pidfd >= 0)
+		syscall(SYS_pidfd_send_signal, c->pidfd, sig, NULL, 0);
+	else
+		kill(c->pid, sig);
+}
+
+/* Foreground run: forward signals, proxy the pty, reap the init. */
+static int wait_foreground(struct creation *c, const sigset_t *mask, int *ret_status, ocirun_error_t *err)
+{
+	_cleanup_close_ int sfd = signalfd(-1, mask, SFD_CLOEXEC);
+	struct termios saved;
+	bool raw = false, stdin_open = true;
+	int status = 0;
+
+	if (sfd < 0)
+		return oerr(err, errno, "signalfd");
+	if (c->console_fd >= 0) {
+		raw = term_raw(STDIN_FILENO, &saved, NULL) == 0 && isatty(STDIN_FILENO);
+		term_copy_size(STDIN_FILENO, c->console_fd);
+	}
+	for (;;) {
+		struct pollfd fds[3] = { { sfd, POLLIN, 0 }, { -1, POLLIN, 0 }, { -1, POLLIN, 0 } };
+		struct signalfd_siginfo si;
+		pid_t w;
+
+		if (c->console_fd >= 0) {
+			fds[1].fd = stdin_open ? STDIN_FILENO : -1;
+			fds[2].fd = c->console_fd;
+		}
+		if (poll(fds, 3, -1) < 0 && errno != EINTR)
+			break;
+		if (fds[1].revents && term_pump(STDIN_FILENO, c->console_fd) <= 0)
+			stdin_open = false;
+		if (fds[2].revents && term_pump(c->console_fd, STDOUT_FILENO) == 0) {
+			close(c->console_fd);
+			c->console_fd = -1;
+		}
+		if (!(fds[0].revents & POLLIN) || read(sfd, &si, sizeof(si)) != sizeof(si))
+			continue;
+		if (si.ssi_signo != SIGCHLD) {
+			forward_signal(c, (int)si.ssi_signo);
+			continue;
+		}
+		while ((w = waitpid(-1, &status, WNOHANG)) > 0 && w != c->pid)
+			;
+		if (w == c->pid)
+			break;
+	}
+	if (c->console_fd >= 0)
+		while (term_pump(c->console_fd, STDOUT_FILENO) > 0)
+			;
+	if (raw)
+		term_restore(STDIN_FILENO, &saved);
+	c->pid = 0;
+	*ret_status = exit_code(status);
+	return 0;
+}
+
+static void run_poststart(struct creation *c)
+{
+	ocirun_error_t e = { 0 };
+	_cleanup_free_ char *text = NULL;
+	json_gen_t *g;
+
+	if (!c->spec->hooks || !c->spec->hooks->n_poststart)
+		return;
+	g = json_gen_new(false);
+	state_emit(g, &c->st, "running");
+	text = json_gen_finish(g, NULL);
+	json_gen_free(g);
+	if (hooks_run(c->spec->hooks->poststart, c->spec->hooks->n_poststart, "poststart", text, &e) < 0)
+		log_warn("%s", e.msg);
+}
+
+/* A foreground run removes its container once the program exited, as runc. */
+static void run_cleanup(struct creation *c)
+{
+	ocirun_error_t e = { 0 };
+	_cleanup_free_ char *text = NULL;
+	json_gen_t *g;
+
+	if (c->cg && cgroup_destroy(c->cg, &e) < 0)
+		log_warn("remove cgroup: %s", e.msg);
+	if (c->spec->hooks && c->spec->hooks->n_poststop) {
+		g = json_gen_new(false);
+		state_emit(g, &c->st, "stopped");
+		text = json_gen_finish(g, NULL);
+		json_gen_free(g);
+		if (hooks_run(c->spec->hooks->poststop, c->spec->hooks->n_poststop, "poststop", text, &e) < 0)
+			log_warn("%s", e.msg);
+	}
+	if (state_dir_remove(c->root_fd, c->o->id, &e) < 0)
+		log_warn("remove state dir: %s", e.msg);
+}
+
+int ocirun_run(const struct ocirun_ctx *ctx, const struct ocirun_create_opts *o, int *ret_status,
+	       ocirun_error_t *err)
+{
+	/* signals that mean a fault of ocirun itself are never forwarded */
+	static const int own[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS, SIGTTIN, SIGTTOU };
+	struct creation c = { .ctx = ctx, .o = o, .mode = MODE_RUN, .root_fd = -1, .dirfd = -1, .sync_fd = -1,
+			      .fifo_fd = -1, .pidfd = -1, .console_fd = -1 };
+	sigset_t mask, old;
+	int r;
+
+	*ret_status = 0;
+	/* Block the forwarded signals before the init exists so that none is
+	 * lost; the init unblocks everything before exec. */
+	sigfillset(&mask);
+	for (size_t i = 0; i < ARRAY_SIZE(own); i++)
+		sigdelset(&mask, own[i]);
+	if (!o->detach)
+		sigprocmask(SIG_BLOCK, &mask, &old);
+	r = do_create(&c, err);
+	if (r == 0 && (r = wait_exec(&c, err)) < 0)
+		create_abort(&c);
+	if (r == 0) {
+		run_poststart(&c);
+		if (!o->detach) {
+			r = wait_foreground(&c, &mask, ret_status, err);
+			if (!o->keep)
+				run_cleanup(&c);
+		}
+	}
+	if (!o->detach)
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	creation_release(&c);
+	return r;
+}

@@ -1,0 +1,264 @@
+/* The container init: the process that becomes the container. It runs the
+ * set-up inside the new namespaces, in the order below, and reports every
+ * failure over the sync socket before _exit. The order matters; each step
+ * says why it stands where it does. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "base/util.h"
+#include "fs/fs.h"
+#include "hooks/hooks.h"
+#include "lifecycle/lifecycle.h"
+#include "sync/sync.h"
+#include "term/term.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#define KEYCTL_JOIN_SESSION_KEYRING 1
+
+__attribute__((noreturn)) static void init_fail(struct init_ctx *c, ocirun_error_t *err)
+{
+	sync_send_error(c->sync_fd, err);
+	_exit(1);
+}
+
+/* Writes go through the host's procfs, opened before pivot_root and checked
+ * to be procfs (CVE-2019-16884, CVE-2025-52881): never through a /proc the
+ * container image could have prepared. Network, ipc and uts sysctls apply to
+ * the namespaces of the writing task, which are already the container's. */
+static int write_proc(const char *path, const char *value, ocirun_error_t *err)
+{
+	_cleanup_close_ int fd = fs_open_proc_file(path, O_WRONLY, err);
+	int r;
+
+	if (fd < 0)
+		return oerr_ret(err);
+	r = write_all(fd, value, strlen(value));
+	if (r < 0)
+		return oerr(err, -r, "write \"%s\" to \"%s\"", value, path);
+	return 0;
+}
+
+static int apply_sysctls(const struct oci_spec *s, ocirun_error_t *err)
+{
+	const struct oci_map *m = s->linux_ ? &s->linux_->sysctl : NULL;
+
+	for (size_t i = 0; m && i < m->n; i++) {
+		_cleanup_free_ char *path = xasprintf("/proc/sys/%s", m->items[i].key);
+		/* dots separate levels; a slash stands for a dot inside a name */
+		for (char *p = path + 10; *p; p++)
+			*p = *p == '.' ? '/' : *p == '/' ? '.' : *p;
+		if (write_proc(path, m->items[i].value, err) < 0)
+			return oerr_prefix(err, "linux.sysctl \"%s\"", m->items[i].key);
+	}
+	return 0;
+}
+
+static int apply_time_ns(const struct oci_linux *l, ocirun_error_t *err)
+{
+	char buf[256];
+	size_t off = 0;
+	_cleanup_close_ int fd = -1;
+
+	if (unshare(CLONE_NEWTIME) < 0)
+		return oerr(err, errno, "unshare time namespace");
+	for (size_t i = 0; l && i < l->n_time_offsets; i++) {
+		const struct oci_time_offset *t = &l->time_offsets[i];
+		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s %lld %u\n", t->clock, (long long)t->secs,
+					t->nanosecs);
+		if (off >= sizeof(buf))
+			return oerr_msg(err, E2BIG, "linux.timeOffsets: too many entries");
+	}
+	/* offsets can only be written before a task enters the namespace */
+	if (off && write_proc("/proc/self/timens_offsets", buf, err) < 0)
+		return oerr_prefix(err, "linux.timeOffsets");
+	fd = open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWTIME) < 0)
+		return oerr(err, errno, "enter time namespace");
+	return 0;
+}
+
+static char *state_json(struct init_ctx *c, pid_t host_pid, const char *status)
+{
+	struct container_state st = {
+		.oci_version = c->spec->oci_version,
+		.id = (char *)c->id,
+		.bundle = (char *)c->bundle,
+		.rootfs = (char *)c->rootfs,
+		.pid = host_pid,
+		.annotations = c->spec->annotations,
+	};
+	json_gen_t *g = json_gen_new(false);
+	char *text;
+
+	state_emit(g, &st, status);
+	text = json_gen_finish(g, NULL);
+	json_gen_free(g);
+	return text;
+}
+
+static int setup_terminal(struct init_ctx *c, ocirun_error_t *err)
+{
+	int master = -1, slave = -1;
+
+	if (term_open_pty(&master, &slave, err) < 0)
+		return oerr_prefix(err, "terminal");
+	if (term_set_size(master, c->spec->process->console_size, err) < 0 ||
+	    sync_send(c->sync_fd, SYNC_CONSOLE, 0, NULL, 0, master, err) < 0 || term_make_controlling(slave, err) < 0 ||
+	    term_bind_console(slave, err) < 0) {
+		close(master);
+		close(slave);
+		return oerr_prefix(err, "terminal");
+	}
+	close(master);
+	if (slave > 2)
+		close(slave);
+	return 0;
+}
+
+/* Block until `start`: the fifo was opened O_RDONLY|O_NONBLOCK before any
+ * writer existed, so poll() reports nothing until `start` opens it for
+ * writing and writes one byte. */
+static int wait_for_start(struct init_ctx *c, ocirun_error_t *err)
+{
+	struct sync_msg m;
+
+	if (c->fifo_fd < 0)
+		return sync_expect(c->sync_fd, SYNC_START, &m, err);
+	for (;;) {
+		struct pollfd p = { .fd = c->fifo_fd, .events = POLLIN };
+		char b;
+		if (poll(&p, 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return oerr(err, errno, "wait for start");
+		}
+		if (read(c->fifo_fd, &b, 1) == 1)
+			break;
+	}
+	close(c->fifo_fd);
+	return 0;
+}
+
+static void init_namespaces(struct init_ctx *c, pid_t *host_pid)
+{
+	const struct oci_spec *s = c->spec;
+	ocirun_error_t err = { 0 };
+	struct sync_msg m;
+
+	if (sync_expect(c->sync_fd, SYNC_GO, &m, &err) < 0)
+		init_fail(c, &err);
+	*host_pid = m.hdr.code;
+	/* In a new user namespace, become its root now that the maps exist. */
+	if (c->plan->new_user && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
+		oerr(&err, errno, "become root in the user namespace (is 0 mapped?)");
+		init_fail(c, &err);
+	}
+	/* The cgroup namespace is unshared only now that the runtime has put us
+	 * in the container's cgroup: its root is the cgroup we are in. */
+	if ((c->plan->late_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) {
+		oerr(&err, errno, "unshare cgroup namespace");
+		init_fail(c, &err);
+	}
+	if ((c->plan->late_flags & CLONE_NEWTIME) && apply_time_ns(s->linux_, &err) < 0)
+		init_fail(c, &err);
+	if (!c->no_new_keyring) {
+		_cleanup_free_ char *name = xasprintf("_ses.%s", c->id);
+		/* errors are expected where keyrings are not namespaced (userns) */
+		if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name) < 0)
+			log_debug("join session keyring: %s", strerror(errno));
+	}
+}
+
+__attribute__((noreturn)) void init_main(struct init_ctx *c)
+{
+	const struct oci_spec *s = c->spec;
+	struct fs_config fc = {
+		.spec = s,
+		.rootfs = c->rootfs,
+		.no_pivot = c->no_pivot,
+		.in_userns = c->plan->in_user,
+		.new_cgroupns = (c->plan->late_flags & CLONE_NEWCGROUP) != 0,
+	};
+	struct process_plan pp = {
+		.p = s->process,
+		.seccomp = c->seccomp,
+		.in_userns = c->plan->in_user,
+		.preserve_fds = c->preserve_fds,
+	};
+	ocirun_error_t err = { 0 };
+	_cleanup_free_ char *st_json = NULL;
+	struct sync_msg m;
+	pid_t host_pid = 0;
+
+	close(c->parent_sync_fd);
+	/* Die with the runtime while set-up is incomplete, and close the race
+	 * where it died before the prctl. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (getppid() != c->runtime_pid)
+		_exit(1);
+	/* CVE-2019-5736: while this process still runs the ocirun binary, no
+	 * container process may open /proc/<pid>/exe and write through it.
+	 * Not dumpable: ptrace-mode access to /proc/<pid>/exe is denied. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+
+	init_namespaces(c, &host_pid);
+	if (apply_sysctls(s, &err) < 0)
+		init_fail(c, &err);
+	if (s->process->has_oom_score_adj) {
+		char v[16];
+		snprintf(v, sizeof(v), "%d", s->process->oom_score_adj);
+		if (write_proc("/proc/self/oom_score_adj", v, &err) < 0)
+			init_fail(c, &err);
+	}
+	if (fs_prepare_rootfs(&fc, &err) < 0)
+		init_fail(c, &err);
+	if (c->runtime_hooks) {
+		if (sync_send_simple(c->sync_fd, SYNC_MOUNTS_DONE, &err) < 0 ||
+		    sync_expect(c->sync_fd, SYNC_HOOKS_DONE, &m, &err) < 0)
+			init_fail(c, &err);
+	}
+	st_json = state_json(c, host_pid, "creating");
+	if (s->hooks && hooks_run(s->hooks->create_container, s->hooks->n_create_container, "createContainer",
+				  st_json, &err) < 0)
+		init_fail(c, &err);
+	if (fs_enter_rootfs(&fc, &err) < 0)
+		init_fail(c, &err);
+	if (s->process->terminal && setup_terminal(c, &err) < 0)
+		init_fail(c, &err);
+	if (s->hostname && *s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0) {
+		oerr(&err, errno, "sethostname \"%s\"", s->hostname);
+		init_fail(c, &err);
+	}
+	if (s->domainname && *s->domainname && setdomainname(s->domainname, strlen(s->domainname)) < 0) {
+		oerr(&err, errno, "setdomainname \"%s\"", s->domainname);
+		init_fail(c, &err);
+	}
+	if (fs_finalize_rootfs(&fc, &err) < 0)
+		init_fail(c, &err);
+	if (process_prepare(&pp, &err) < 0)
+		init_fail(c, &err);
+	/* From here the runtime may exit (create): do not die with it. */
+	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+	if (sync_send_simple(c->sync_fd, SYNC_READY, &err) < 0)
+		_exit(1);
+	if (wait_for_start(c, &err) < 0)
+		init_fail(c, &err);
+	free(st_json);
+	st_json = state_json(c, host_pid, "created");
+	if (s->hooks && hooks_run(s->hooks->start_container, s->hooks->n_start_container, "startContainer",
+				  st_json, &err) < 0)
+		init_fail(c, &err);
+	process_exec(&pp, &err);
+	init_fail(c, &err);
+}

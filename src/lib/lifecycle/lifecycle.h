@@ -1,0 +1,64 @@
+/* lifecycle: the only sequencer. It alone includes the other modules and
+ * orders them: create/run (runtime side, container.c), the container init
+ * (init.c), the user process set-up shared with exec (process.c), and the
+ * commands on an existing container (ops.c).
+ * Runs in: runtime, intermediate and init. Must not call: exit (the init
+ * and intermediate end with _exit after reporting over the sync socket). */
+#ifndef OCIRUN_LIFECYCLE_H
+#define OCIRUN_LIFECYCLE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "base/error.h"
+#include "ns/ns.h"
+#include "sec/sec.h"
+#include "spec/spec.h"
+#include "state/state.h"
+
+/* Everything the init needs; it inherits this memory through clone(). */
+struct init_ctx {
+	const struct oci_spec *spec;
+	const char *id;
+	const char *bundle;
+	const char *rootfs;
+	struct ns_plan *plan;
+	int sync_fd;        /* the init's end */
+	int parent_sync_fd; /* the runtime's end: closed in the child */
+	int fifo_fd;        /* exec.fifo opened O_RDONLY|O_NONBLOCK, or -1 (run: START over sync) */
+	pid_t runtime_pid;  /* for the PDEATHSIG race check */
+	bool no_pivot;
+	bool no_new_keyring;
+	bool runtime_hooks; /* prestart/createRuntime present: stop at MOUNTS_DONE */
+	int preserve_fds;
+	seccomp_prog_t *seccomp;
+};
+
+/* The container init: never returns. */
+__attribute__((noreturn)) void init_main(struct init_ctx *c);
+
+/* The user-process part shared by the init and exec: rlimits, user, groups,
+ * capabilities, no_new_privs, seccomp, umask, cwd, env, args[0] lookup.
+ * process_prepare runs everything up to (not including) the wait for start;
+ * process_exec finishes and execs. */
+struct process_plan {
+	const struct oci_process *p;
+	seccomp_prog_t *seccomp;
+	bool in_userns;      /* setgroups may be denied */
+	int preserve_fds;
+	char *exec_path;     /* resolved args[0] */
+	char **env;          /* final environment */
+	bool seccomp_done;
+};
+int process_prepare(struct process_plan *pp, ocirun_error_t *err);
+/* Returns only on failure. */
+int process_exec(struct process_plan *pp, ocirun_error_t *err);
+
+/* Container status from state + liveness + fifo + cgroup freezer. */
+const char *container_status(int dirfd, const struct container_state *st);
+
+/* Kill the init (SIGKILL), wait until it is gone, destroy the cgroup and
+ * remove the state dir. Used by delete and by failed creates. */
+int container_destroy(int root_fd, int dirfd, struct container_state *st, ocirun_error_t *err);
+
+#endif

@@ -1,0 +1,322 @@
+/* Commands on an existing container: start, state, kill, delete, list. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "base/util.h"
+#include "cgroup/cgroup.h"
+#include "hooks/hooks.h"
+#include "lifecycle/lifecycle.h"
+#include "ocirun/ocirun.h"
+#include "signals/signals.h"
+
+struct opened {
+	int root_fd;
+	int dirfd;
+	struct container_state *st;
+	cgroup_t *cg;
+};
+
+static void opened_release(struct opened *o)
+{
+	if (o->dirfd >= 0)
+		close(o->dirfd);
+	if (o->root_fd >= 0)
+		close(o->root_fd);
+	cgroup_free(o->cg);
+	state_free(o->st);
+}
+
+/* Open and lock the container's state dir and load its state. */
+static int open_container(const struct ocirun_ctx *ctx, const char *id, struct opened *o, ocirun_error_t *err)
+{
+	o->root_fd = o->dirfd = -1;
+	o->st = NULL;
+	o->cg = NULL;
+	if (state_validate_id(id, err) < 0)
+		return oerr_ret(err);
+	o->root_fd = open(ctx->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (o->root_fd < 0)
+		return oerr_msg(err, ENOENT, "container \"%s\" does not exist", id);
+	if (state_dir_open(o->root_fd, id, &o->dirfd, err) < 0 || state_lock(o->dirfd, err) < 0 ||
+	    state_read(o->dirfd, &o->st, err) < 0)
+		return oerr_ret(err);
+	if (o->st->cgroup && cgroup_from_json(o->st->cgroup, &o->cg, err) < 0)
+		return oerr_prefix(err, "container \"%s\"", id);
+	return 0;
+}
+
+static bool creator_alive(const struct container_state *st)
+{
+	return st->creator_pid > 0 && proc_start_time(st->creator_pid) == st->creator_start_time;
+}
+
+const char *container_status(int dirfd, const struct container_state *st)
+{
+	struct stat sb;
+
+	if (st->phase == PHASE_CREATING)
+		return creator_alive(st) ? "creating" : "stopped";
+	if (!state_init_alive(st))
+		return "stopped";
+	if (fstatat(dirfd, STATE_FIFO, &sb, 0) == 0)
+		return "created";
+	return "running";
+}
+
+static const char *status_with_cgroup(const struct opened *o)
+{
+	const char *s = container_status(o->dirfd, o->st);
+
+	if (!strcmp(s, "running") && o->cg && cgroup_is_frozen(o->cg) == 1)
+		return "paused";
+	return s;
+}
+
+static char *state_text(const struct container_state *st, const char *status, bool pretty)
+{
+	json_gen_t *g = json_gen_new(pretty);
+	char *t;
+
+	state_emit(g, st, status);
+	t = json_gen_finish(g, NULL);
+	json_gen_free(g);
+	return t;
+}
+
+int ocirun_state(const struct ocirun_ctx *ctx, const char *id, char **ret_json, ocirun_error_t *err)
+{
+	struct opened o;
+	int r = open_container(ctx, id, &o, err);
+
+	if (r == 0)
+		*ret_json = state_text(o.st, status_with_cgroup(&o), true);
+	opened_release(&o);
+	return r;
+}
+
+int ocirun_start(const struct ocirun_ctx *ctx, const char *id, ocirun_error_t *err)
+{
+	_cleanup_close_ int fd = -1;
+	const char *status;
+	struct opened o;
+	int r = open_container(ctx, id, &o, err);
+
+	if (r < 0)
+		goto out;
+	status = status_with_cgroup(&o);
+	if (strcmp(status, "created") != 0) {
+		r = oerr_msg(err, EINVAL, "cannot start a container that is %s: %s", status, id);
+		goto out;
+	}
+	/* The init holds the fifo open for reading; O_NONBLOCK turns "nobody
+	 * is waiting" into ENXIO instead of a hang. */
+	fd = openat(o.dirfd, STATE_FIFO, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		r = oerr(err, errno, "cannot start container %s: open %s", id, STATE_FIFO);
+		goto out;
+	}
+	if (write(fd, "0", 1) != 1) {
+		r = oerr(err, errno, "cannot start container %s: write %s", id, STATE_FIFO);
+		goto out;
+	}
+	unlinkat(o.dirfd, STATE_FIFO, 0);
+	if (o.st->bundle) {
+		/* poststart hooks come from the bundle's config */
+		struct oci_spec *spec = NULL;
+		ocirun_error_t e = { 0 };
+		if (spec_load(o.st->bundle, &spec, &e) == 0 && spec->hooks && spec->hooks->n_poststart) {
+			_cleanup_free_ char *t = state_text(o.st, "running", false);
+			if (hooks_run(spec->hooks->poststart, spec->hooks->n_poststart, "poststart", t, &e) < 0)
+				log_warn("%s", e.msg);
+		}
+		spec_free(spec);
+	}
+out:
+	opened_release(&o);
+	return r;
+}
+
+static int signal_init(const struct container_state *st, int sig, ocirun_error_t *err)
+{
+	int pidfd = state_init_pidfd(st);
+	int r;
+
+	if (pidfd < 0)
+		return oerr_msg(err, ESRCH, "container not running");
+	r = (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+	close(pidfd);
+	if (r < 0)
+		return oerr(err, errno, "signal %d to the container's init", sig);
+	return 0;
+}
+
+int ocirun_kill(const struct ocirun_ctx *ctx, const char *id, int sig, bool all, ocirun_error_t *err)
+{
+	struct opened o;
+	int r = open_container(ctx, id, &o, err);
+	const char *status;
+
+	if (r < 0)
+		goto out;
+	status = status_with_cgroup(&o);
+	if (!strcmp(status, "stopped") || !strcmp(status, "creating")) {
+		r = oerr_msg(err, ESRCH, "container not running");
+		goto out;
+	}
+	if (all && o.cg)
+		r = cgroup_kill_all(o.cg, sig, err);
+	else
+		r = signal_init(o.st, sig, err);
+out:
+	opened_release(&o);
+	return r;
+}
+
+/* Wait until the init is gone: a pidfd becomes readable when it exits. */
+static void wait_gone(const struct container_state *st)
+{
+	int pidfd = state_init_pidfd(st);
+
+	if (pidfd < 0)
+		return;
+	for (int i = 0; i < 100; i++) {
+		struct pollfd p = { pidfd, POLLIN, 0 };
+		if (poll(&p, 1, 100) > 0)
+			break;
+	}
+	/* reap it when it is our child (a foreground run's --keep, or tests) */
+	waitpid(st->pid, NULL, WNOHANG);
+	close(pidfd);
+}
+
+int container_destroy(int root_fd, int dirfd, struct container_state *st, ocirun_error_t *err)
+{
+	cgroup_t *cg = NULL;
+	int r = 0;
+
+	(void)dirfd;
+	if (st->cgroup && cgroup_from_json(st->cgroup, &cg, err) < 0)
+		return oerr_prefix(err, "container \"%s\"", st->id);
+	if (state_init_alive(st)) {
+		ocirun_error_t e = { 0 };
+		signal_init(st, SIGKILL, &e);
+	}
+	/* processes that left the init's pid namespace cannot exist, but a
+	 * container without one may have many: kill what is in the cgroup */
+	if (cg) {
+		ocirun_error_t e = { 0 };
+		pid_t *pids = NULL;
+		size_t n = 0;
+		if (cgroup_pids(cg, &pids, &n, &e) == 0 && n)
+			cgroup_kill_all(cg, SIGKILL, &e);
+		free(pids);
+	}
+	wait_gone(st);
+	if (cg) {
+		r = cgroup_destroy(cg, err);
+		cgroup_free(cg);
+		if (r < 0)
+			return oerr_prefix(err, "delete container \"%s\"", st->id);
+	}
+	return state_dir_remove(root_fd, st->id, err);
+}
+
+static void run_poststop(const struct container_state *st)
+{
+	struct oci_spec *spec = NULL;
+	ocirun_error_t e = { 0 };
+
+	if (!st->bundle || spec_load(st->bundle, &spec, &e) < 0)
+		return;
+	if (spec->hooks && spec->hooks->n_poststop) {
+		_cleanup_free_ char *t = state_text(st, "stopped", false);
+		if (hooks_run(spec->hooks->poststop, spec->hooks->n_poststop, "poststop", t, &e) < 0)
+			log_warn("%s", e.msg);
+	}
+	spec_free(spec);
+}
+
+int ocirun_delete(const struct ocirun_ctx *ctx, const char *id, bool force, ocirun_error_t *err)
+{
+	struct opened o;
+	const char *status;
+	int r = open_container(ctx, id, &o, err);
+
+	if (r < 0) {
+		/* runc: deleting a missing container with --force is not an error */
+		if (force && err->code == ENOENT)
+			r = 0;
+		goto out;
+	}
+	status = status_with_cgroup(&o);
+	if (!force && strcmp(status, "stopped") != 0 && strcmp(status, "created") != 0) {
+		r = oerr_msg(err, EBUSY, "cannot delete container %s that is not stopped: %s", id, status);
+		goto out;
+	}
+	if (!force && !strcmp(status, "creating")) {
+		r = oerr_msg(err, EBUSY, "cannot delete container %s that is still being created", id);
+		goto out;
+	}
+	r = container_destroy(o.root_fd, o.dirfd, o.st, err);
+	if (r == 0 && o.st->phase == PHASE_CREATED)
+		run_poststop(o.st);
+out:
+	opened_release(&o);
+	return r;
+}
+
+int ocirun_list(const struct ocirun_ctx *ctx, struct ocirun_list_entry **ret, size_t *ret_n, ocirun_error_t *err)
+{
+	_cleanup_strv_ char **ids = NULL;
+	_cleanup_close_ int root_fd = open(ctx->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct ocirun_list_entry *v;
+	size_t n = 0;
+
+	*ret = NULL;
+	*ret_n = 0;
+	if (root_fd < 0)
+		return errno == ENOENT ? 0 : oerr(err, errno, "open state root \"%s\"", ctx->root);
+	if (state_list(root_fd, &ids, err) < 0)
+		return oerr_ret(err);
+	v = xzalloc((strv_len(ids) + 1) * sizeof(*v));
+	for (size_t i = 0; ids[i]; i++) {
+		struct opened o;
+		ocirun_error_t e = { 0 };
+		if (open_container(ctx, ids[i], &o, &e) == 0) {
+			const char *status = status_with_cgroup(&o);
+			v[n].id = xstrdup(o.st->id);
+			v[n].pid = strcmp(status, "stopped") ? o.st->pid : 0;
+			v[n].status = xstrdup(status);
+			v[n].bundle = xstrdup(o.st->bundle);
+			v[n].created = xstrdup(o.st->created);
+			v[n].owner = xstrdup(o.st->owner ? o.st->owner : "");
+			n++;
+		}
+		opened_release(&o);
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+void ocirun_list_free(struct ocirun_list_entry *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(e[i].id);
+		free(e[i].status);
+		free(e[i].bundle);
+		free(e[i].created);
+		free(e[i].owner);
+	}
+	free(e);
+}
+
+int ocirun_signal_from_name(const char *name) { return signal_from_name(name); }

@@ -1,0 +1,172 @@
+/* The user-process set-up shared by the container init and `exec`. */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "base/util.h"
+#include "lifecycle/lifecycle.h"
+#include "signals/signals.h"
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+static const char *env_get(char *const *env, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (size_t i = 0; env && env[i]; i++)
+		if (!strncmp(env[i], key, n) && env[i][n] == '=')
+			return env[i] + n + 1;
+	return NULL;
+}
+
+/* The home directory of uid from the container's /etc/passwd, or "/". */
+static char *home_of(uid_t uid)
+{
+	_cleanup_fclose_ FILE *f = fopen("/etc/passwd", "re");
+	char line[1024];
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char *fields[7] = { 0 }, *p = line;
+		int n = 0;
+		uint64_t u;
+
+		line[strcspn(line, "\n")] = '\0';
+		/* strsep keeps empty fields (strtok would not) */
+		while (n < 7 && (fields[n] = strsep(&p, ":")))
+			n++;
+		if (n >= 6 && parse_u64(fields[2], &u) == 0 && u == uid && *fields[5])
+			return xstrdup(fields[5]);
+	}
+	return xstrdup("/");
+}
+
+static int lookup_exec(const char *name, const char *path_env, char **ret, ocirun_error_t *err)
+{
+	char buf[PATH_MAX];
+	struct stat st;
+	const char *p;
+
+	if (strchr(name, '/')) {
+		if (stat(name, &st) < 0)
+			return oerr(err, errno, "exec: \"%s\"", name);
+		if (S_ISDIR(st.st_mode) || access(name, X_OK) < 0)
+			return oerr_msg(err, EACCES, "exec: \"%s\": permission denied", name);
+		*ret = xstrdup(name);
+		return 0;
+	}
+	p = path_env ? path_env : DEFAULT_PATH;
+	while (*p) {
+		size_t len = strcspn(p, ":");
+		int n = snprintf(buf, sizeof(buf), "%.*s/%s", (int)(len ? len : 1), len ? p : ".", name);
+		if (n > 0 && (size_t)n < sizeof(buf) && stat(buf, &st) == 0 && S_ISREG(st.st_mode) &&
+		    access(buf, X_OK) == 0) {
+			*ret = xstrdup(buf);
+			return 0;
+		}
+		p += len;
+		if (*p == ':')
+			p++;
+	}
+	return oerr_msg(err, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
+}
+
+static int set_user(const struct process_plan *pp, ocirun_error_t *err)
+{
+	const struct oci_user *u = &pp->p->user;
+	gid_t *groups = NULL;
+
+	if (u->n_additional_gids) {
+		groups = xmalloc(u->n_additional_gids * sizeof(gid_t));
+		for (size_t i = 0; i < u->n_additional_gids; i++)
+			groups[i] = u->additional_gids[i];
+	}
+	/* In a user namespace whose setgroups is "deny" only an empty list
+	 * cannot be set either; say so only when groups were asked for. */
+	if (setgroups(u->n_additional_gids, groups) < 0 && (u->n_additional_gids || !pp->in_userns)) {
+		int e = errno;
+		free(groups);
+		return oerr(err, e, "setgroups (process.user.additionalGids)");
+	}
+	free(groups);
+	if (setresgid(u->gid, u->gid, u->gid) < 0)
+		return oerr(err, errno, "setresgid(%u) (process.user.gid)", u->gid);
+	if (setresuid(u->uid, u->uid, u->uid) < 0)
+		return oerr(err, errno, "setresuid(%u) (process.user.uid)", u->uid);
+	return 0;
+}
+
+static void build_env(struct process_plan *pp)
+{
+	pp->env = strv_dup(pp->p->env);
+	if (!env_get(pp->env, "HOME")) {
+		_cleanup_free_ char *home = home_of(pp->p->user.uid);
+		_cleanup_free_ char *kv = xasprintf("HOME=%s", home);
+		strv_push(&pp->env, kv);
+	}
+}
+
+int process_prepare(struct process_plan *pp, ocirun_error_t *err)
+{
+	const struct oci_process *p = pp->p;
+	char cwd[PATH_MAX];
+
+	if (rlimits_apply(p->rlimits, p->n_rlimits, err) < 0)
+		return oerr_ret(err);
+	build_env(pp);
+	/* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which is
+	 * about to be dropped: load it now, as runc does. */
+	if (pp->seccomp && !p->no_new_privileges) {
+		if (seccomp_install(pp->seccomp, NULL, err) < 0)
+			return oerr_prefix(err, "seccomp");
+		pp->seccomp_done = true;
+	}
+	if (caps_prepare(p->capabilities, err) < 0)
+		return oerr_ret(err);
+	if (set_user(pp, err) < 0)
+		return oerr_ret(err);
+	if (caps_apply(p->capabilities, err) < 0)
+		return oerr_ret(err);
+	umask(p->user.has_umask ? (mode_t)p->user.umask : 0022);
+	if (p->cwd && chdir(p->cwd) < 0)
+		return oerr(err, errno, "chdir to cwd \"%s\" (process.cwd)", p->cwd);
+	/* CVE-2024-21626: a leaked host directory fd used as cwd would leave
+	 * the process outside the container; getcwd then reports a path that
+	 * does not start with "/" ("(unreachable)/..."). */
+	if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
+		return oerr_msg(err, EPERM, "current working directory is outside of the container");
+	if (lookup_exec(p->args[0], env_get(pp->env, "PATH"), &pp->exec_path, err) < 0)
+		return oerr_ret(err);
+	return 0;
+}
+
+int process_exec(struct process_plan *pp, ocirun_error_t *err)
+{
+	int first_closed = 3 + pp->preserve_fds;
+
+	if (pp->p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return oerr(err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
+	if (pp->seccomp && !pp->seccomp_done) {
+		if (seccomp_install(pp->seccomp, NULL, err) < 0)
+			return oerr_prefix(err, "seccomp");
+		pp->seccomp_done = true;
+	}
+	/* Only stdio and the --preserve-fds reach the program (CVE-2024-21626:
+	 * no runtime fd may leak into the container). */
+	for (int fd = 3; fd < first_closed; fd++) {
+		int fl = fcntl(fd, F_GETFD);
+		if (fl >= 0)
+			fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
+	}
+	cloexec_fds_from(first_closed);
+	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+	signals_reset_all();
+	execve(pp->exec_path, pp->p->args, pp->env);
+	return oerr(err, errno, "exec \"%s\"", pp->exec_path);
+}

@@ -1,0 +1,235 @@
+#include "ns/ns.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/nsfs.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "base/util.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+static const struct {
+	const char *name;  /* runtime-spec name */
+	const char *proc;  /* /proc/PID/ns entry */
+	int flag;
+} ns_table[] = {
+	/* join order: user first (it decides the privileges for the rest),
+	 * mount last (it changes how paths resolve) */
+	{ "user", "user", CLONE_NEWUSER },       { "ipc", "ipc", CLONE_NEWIPC },
+	{ "uts", "uts", CLONE_NEWUTS },          { "network", "net", CLONE_NEWNET },
+	{ "pid", "pid", CLONE_NEWPID },          { "cgroup", "cgroup", CLONE_NEWCGROUP },
+	{ "time", "time", CLONE_NEWTIME },       { "mount", "mnt", CLONE_NEWNS },
+};
+
+int ns_flag_from_name(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(ns_table); i++)
+		if (!strcmp(ns_table[i].name, name))
+			return ns_table[i].flag;
+	return 0;
+}
+
+const char *ns_name_from_flag(int flag)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(ns_table); i++)
+		if (ns_table[i].flag == flag)
+			return ns_table[i].name;
+	return "?";
+}
+
+const char *ns_proc_name(int flag)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(ns_table); i++)
+		if (ns_table[i].flag == flag)
+			return ns_table[i].proc;
+	return "?";
+}
+
+static int join_rank(int flag)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(ns_table); i++)
+		if (ns_table[i].flag == flag)
+			return (int)i;
+	return (int)ARRAY_SIZE(ns_table);
+}
+
+static int check_ns_path(const char *path, int flag, size_t idx, ocirun_error_t *err)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int type;
+
+	if (fd < 0)
+		return oerr(err, errno, "linux.namespaces[%zu].path: open \"%s\"", idx, path);
+	type = ioctl(fd, NS_GET_NSTYPE);
+	if (type < 0)
+		return oerr_msg(err, EINVAL, "linux.namespaces[%zu].path: \"%s\" is not a namespace", idx, path);
+	if (type != flag)
+		return oerr_msg(err, EINVAL, "linux.namespaces[%zu].path: \"%s\" is not a %s namespace", idx, path,
+				ns_name_from_flag(flag));
+	return 0;
+}
+
+int ns_plan_make(const struct oci_spec *s, struct ns_plan *p, ocirun_error_t *err)
+{
+	const struct oci_linux *l = s->linux_;
+	bool has_mnt = false;
+
+	memset(p, 0, sizeof(*p));
+	for (size_t i = 0; l && i < l->n_namespaces; i++) {
+		const struct oci_namespace *n = &l->namespaces[i];
+		int flag = ns_flag_from_name(n->type ? n->type : "");
+
+		if (!flag)
+			return oerr_msg(err, EINVAL, "linux.namespaces[%zu].type: unknown namespace \"%s\"", i,
+					n->type ? n->type : "");
+		if (flag == CLONE_NEWNS)
+			has_mnt = true;
+		if (flag == CLONE_NEWUSER)
+			p->in_user = true;
+		if (n->path && *n->path) {
+			if (check_ns_path(n->path, flag, i, err) < 0) {
+				ns_plan_release(p);
+				return oerr_ret(err);
+			}
+			p->join[p->n_join].type = flag;
+			p->join[p->n_join].path = xstrdup(n->path);
+			p->join[p->n_join++].fd = -1;
+			continue;
+		}
+		if (flag == CLONE_NEWUSER)
+			p->new_user = true;
+		if (flag == CLONE_NEWCGROUP || flag == CLONE_NEWTIME)
+			p->late_flags |= (unsigned long)flag;
+		else
+			p->clone_flags |= (unsigned long)flag;
+	}
+	if (!has_mnt) {
+		ns_plan_release(p);
+		return oerr_msg(err, EINVAL, "linux.namespaces: a mount namespace is required");
+	}
+	/* insertion sort by join order: user first, mount last */
+	for (size_t i = 1; i < p->n_join; i++)
+		for (size_t j = i; j > 0 && join_rank(p->join[j].type) < join_rank(p->join[j - 1].type); j--) {
+			struct ns_join t = p->join[j];
+			p->join[j] = p->join[j - 1];
+			p->join[j - 1] = t;
+		}
+	return 0;
+}
+
+void ns_plan_release(struct ns_plan *p)
+{
+	for (size_t i = 0; i < p->n_join; i++) {
+		free(p->join[i].path);
+		if (p->join[i].fd >= 0)
+			close(p->join[i].fd);
+	}
+	p->n_join = 0;
+}
+
+int ns_open_joins(struct ns_plan *p, ocirun_error_t *err)
+{
+	for (size_t i = 0; i < p->n_join; i++) {
+		if (p->join[i].fd >= 0)
+			continue;
+		p->join[i].fd = open(p->join[i].path, O_RDONLY | O_CLOEXEC);
+		if (p->join[i].fd < 0)
+			return oerr(err, errno, "open %s namespace \"%s\"", ns_name_from_flag(p->join[i].type),
+				    p->join[i].path);
+	}
+	return 0;
+}
+
+int ns_join_all(struct ns_plan *p, ocirun_error_t *err)
+{
+	for (size_t i = 0; i < p->n_join; i++) {
+		if (setns(p->join[i].fd, p->join[i].type) < 0)
+			return oerr(err, errno, "join %s namespace \"%s\"", ns_name_from_flag(p->join[i].type),
+				    p->join[i].path);
+	}
+	return 0;
+}
+
+static int write_map(pid_t pid, const char *file, const struct oci_id_mapping *m, size_t n, ocirun_error_t *err)
+{
+	char path[64], buf[4096];
+	size_t off = 0;
+
+	if (!n)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		int k = snprintf(buf + off, sizeof(buf) - off, "%u %u %u\n", m[i].container_id, m[i].host_id,
+				 m[i].size);
+		if (k < 0 || (size_t)k >= sizeof(buf) - off)
+			return oerr_msg(err, E2BIG, "%s: too many id mappings", file);
+		off += (size_t)k;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	if (write_file(path, buf, off, err) < 0)
+		return oerr_prefix(err, "write %s", file);
+	return 0;
+}
+
+int ns_write_id_maps(pid_t pid, const struct oci_linux *l, bool deny_setgroups, ocirun_error_t *err)
+{
+	char path[64];
+
+	if (write_map(pid, "uid_map", l->uid_mappings, l->n_uid_mappings, err) < 0)
+		return oerr_ret(err);
+	if (deny_setgroups) {
+		snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
+		if (write_file(path, "deny", 4, err) < 0)
+			return oerr_ret(err);
+	}
+	return write_map(pid, "gid_map", l->gid_mappings, l->n_gid_mappings, err);
+}
+
+static bool has_ns(const struct oci_spec *s, const char *type)
+{
+	return spec_find_namespace(s, type) != NULL;
+}
+
+int ns_sysctl_validate(const struct oci_spec *s, ocirun_error_t *err)
+{
+	static const char *const ipc_keys[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+						"kernel.shmall", "kernel.shmmax", "kernel.shmmni",
+						"kernel.shm_rmid_forced" };
+	const struct oci_map *m;
+
+	if (!s->linux_)
+		return 0;
+	m = &s->linux_->sysctl;
+	for (size_t i = 0; i < m->n; i++) {
+		const char *k = m->items[i].key;
+		bool ok = false;
+		const char *need = NULL;
+
+		for (size_t j = 0; j < ARRAY_SIZE(ipc_keys); j++)
+			if (!strcmp(k, ipc_keys[j]))
+				need = "ipc";
+		if (!strncmp(k, "fs.mqueue.", 10))
+			need = "ipc";
+		else if (!strncmp(k, "net.", 4))
+			need = "network";
+		else if (!strcmp(k, "kernel.hostname") || !strcmp(k, "kernel.domainname"))
+			need = "uts";
+		if (need)
+			ok = has_ns(s, need);
+		if (!*k || *k == '.' || *k == '/' || strstr(k, "..") || strstr(k, "//") || strstr(k, "./") || strstr(k, "/."))
+			return oerr_msg(err, EINVAL, "linux.sysctl: invalid key \"%s\"", k);
+		if (!need)
+			return oerr_msg(err, EPERM, "linux.sysctl: \"%s\" is not namespaced and cannot be set in a container", k);
+		if (!ok)
+			return oerr_msg(err, EPERM,
+					"linux.sysctl: \"%s\" needs the container's own %s namespace, which the config does not give it",
+					k, need);
+	}
+	return 0;
+}

@@ -1,0 +1,208 @@
+/* spec/validate: semantic checks on parsed specs (required values, absolute paths, known
+ * names, ranges), kept apart from the walker's type checks. Runs in: runtime (before clone).
+ * Must not call: exit, anything outside base/, anything that looks at the host. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include "base/cleanup.h"
+#include "spec/spec-internal.h"
+#include "spec/spec.h"
+
+__attribute__((format(printf, 3, 4))) static int verr(ocirun_error_t *err, const char *what, const char *fmt,
+						      ...)
+{
+	char msg[OCIRUN_ERR_MSG];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!what || !*what)
+		return oerr_msg(err, EINVAL, "%s", msg);
+	return oerr_msg(err, EINVAL, "%s: %s", what, msg);
+}
+
+static bool is_empty(const char *s) { return !s || !*s; }
+static bool is_absolute(const char *s) { return s && s[0] == '/'; }
+
+static int cmp_name(const void *key, const void *elem) { return strcmp(key, *(const char *const *)elem); }
+
+/* Sorted for bsearch; the index doubles as a bit in the duplicate check. */
+static const char *const namespace_types[] = { "cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts" };
+
+static const char *const propagations[] = { "private", "rprivate", "rshared", "rslave", "runbindable",
+					    "shared",  "slave",    "unbindable" };
+
+static ssize_t find_name(const char *name, const char *const *names, size_t n)
+{
+	const char *const *hit = bsearch(name, names, n, sizeof(*names), cmp_name);
+
+	return hit ? hit - names : -1;
+}
+
+int spec_validate_process(const struct oci_process *p, const char *what, const char *prefix,
+			  ocirun_error_t *err)
+{
+	if (!p->args || !p->args[0])
+		return verr(err, what, "%sargs: must not be empty", prefix);
+	if (is_empty(p->cwd))
+		return verr(err, what, "%scwd: missing required field", prefix);
+	if (!is_absolute(p->cwd))
+		return verr(err, what, "%scwd: must be an absolute path, not \"%s\"", prefix, p->cwd);
+	for (size_t i = 0; i < p->n_rlimits; i++) {
+		const struct oci_rlimit *rl = &p->rlimits[i];
+
+		if (is_empty(rl->type))
+			return verr(err, what, "%srlimits[%zu].type: must not be empty", prefix, i);
+		/* setrlimit() would fail with a bare EINVAL inside the container */
+		if (rl->soft > rl->hard)
+			return verr(err, what, "%srlimits[%zu]: soft limit %" PRIu64 " exceeds hard limit %" PRIu64,
+				    prefix, i, rl->soft, rl->hard);
+	}
+	return 0;
+}
+
+int spec_validate_resources(const struct oci_resources *r, const char *what, const char *prefix,
+			    ocirun_error_t *err)
+{
+	for (size_t i = 0; i < r->n_devices; i++) {
+		const struct oci_device_cgroup *d = &r->devices[i];
+
+		if (d->type && strcmp(d->type, "a") && strcmp(d->type, "b") && strcmp(d->type, "c"))
+			return verr(err, what, "%sdevices[%zu].type: unknown device type \"%s\" (want a, b or c)",
+				    prefix, i, d->type);
+		if (d->access && d->access[strspn(d->access, "rwm")])
+			return verr(err, what, "%sdevices[%zu].access: invalid access \"%s\" (want letters of rwm)",
+				    prefix, i, d->access);
+	}
+	return 0;
+}
+
+static int validate_hooks(const struct oci_hooks *h, const char *what, ocirun_error_t *err)
+{
+	static const struct {
+		const char *name;
+		size_t list, count;
+	} kinds[] = {
+#define KIND(json, m) { json, offsetof(struct oci_hooks, m), offsetof(struct oci_hooks, n_##m) }
+		KIND("prestart", prestart),
+		KIND("createRuntime", create_runtime),
+		KIND("createContainer", create_container),
+		KIND("startContainer", start_container),
+		KIND("poststart", poststart),
+		KIND("poststop", poststop),
+#undef KIND
+	};
+
+	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
+		const struct oci_hook *list = *(struct oci_hook *const *)((const char *)h + kinds[k].list);
+		size_t n = *(const size_t *)((const char *)h + kinds[k].count);
+
+		for (size_t i = 0; i < n; i++) {
+			if (!is_absolute(list[i].path))
+				return verr(err, what, "hooks.%s[%zu].path: must be an absolute path, not \"%s\"",
+					    kinds[k].name, i, list[i].path ? list[i].path : "");
+			if (list[i].has_timeout && list[i].timeout <= 0)
+				return verr(err, what, "hooks.%s[%zu].timeout: must be greater than zero",
+					    kinds[k].name, i);
+		}
+	}
+	return 0;
+}
+
+static int validate_namespaces(const struct oci_linux *l, const char *what, ocirun_error_t *err)
+{
+	unsigned seen = 0;
+
+	for (size_t i = 0; i < l->n_namespaces; i++) {
+		const struct oci_namespace *ns = &l->namespaces[i];
+		ssize_t idx = ns->type ? find_name(ns->type, namespace_types, ARRAY_SIZE(namespace_types)) : -1;
+
+		if (idx < 0)
+			return verr(err, what, "linux.namespaces[%zu].type: unknown namespace \"%s\"", i,
+				    ns->type ? ns->type : "");
+		if (seen & (1u << idx))
+			return verr(err, what, "linux.namespaces[%zu].type: duplicate namespace \"%s\"", i,
+				    ns->type);
+		seen |= 1u << idx;
+		if (!is_empty(ns->path) && !is_absolute(ns->path))
+			return verr(err, what, "linux.namespaces[%zu].path: must be an absolute path, not \"%s\"",
+				    i, ns->path);
+	}
+	return 0;
+}
+
+static int validate_linux(const struct oci_linux *l, const char *what, ocirun_error_t *err)
+{
+	int r;
+
+	r = validate_namespaces(l, what, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < l->n_devices; i++) {
+		const struct oci_device *d = &l->devices[i];
+
+		if (!d->type || strlen(d->type) != 1 || !strchr("bcup", d->type[0]))
+			return verr(err, what, "linux.devices[%zu].type: unknown device type \"%s\" (want c, b, u or p)",
+				    i, d->type ? d->type : "");
+		if (!is_absolute(d->path))
+			return verr(err, what, "linux.devices[%zu].path: must be an absolute path, not \"%s\"", i,
+				    d->path ? d->path : "");
+	}
+	for (size_t i = 0; i < l->n_time_offsets; i++) {
+		const struct oci_time_offset *t = &l->time_offsets[i];
+
+		if (strcmp(t->clock, "monotonic") && strcmp(t->clock, "boottime"))
+			return verr(err, what, "linux.timeOffsets.%s: unknown clock (want monotonic or boottime)",
+				    t->clock);
+		if (t->nanosecs >= 1000000000u)
+			return verr(err, what, "linux.timeOffsets.%s.nanosecs: must be less than 1000000000",
+				    t->clock);
+	}
+	if (!is_empty(l->rootfs_propagation) &&
+	    find_name(l->rootfs_propagation, propagations, ARRAY_SIZE(propagations)) < 0)
+		return verr(err, what, "linux.rootfsPropagation: unknown propagation \"%s\"", l->rootfs_propagation);
+	if (l->seccomp && is_empty(l->seccomp->default_action))
+		return verr(err, what, "linux.seccomp.defaultAction: must not be empty");
+	if (l->resources)
+		return spec_validate_resources(l->resources, what, "linux.resources.", err);
+	return 0;
+}
+
+int spec_validate(const struct oci_spec *s, const char *what, ocirun_error_t *err)
+{
+	int r;
+
+	if (!s->oci_version)
+		return verr(err, what, "ociVersion: missing required field");
+	if (strncmp(s->oci_version, "1.", 2) != 0)
+		return verr(err, what, "ociVersion: unsupported version \"%s\" (want 1.x)", s->oci_version);
+	if (!s->root)
+		return verr(err, what, "root: missing required field");
+	if (is_empty(s->root->path))
+		return verr(err, what, "root.path: must not be empty");
+	/* runc requires it too, although the spec makes it optional for create */
+	if (!s->process)
+		return verr(err, what, "process: missing required field");
+	r = spec_validate_process(s->process, what, "process.", err);
+	if (r < 0)
+		return r;
+	/* relative destinations are accepted (runc resolves them against /); fs/ decides */
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if (is_empty(s->mounts[i].destination))
+			return verr(err, what, "mounts[%zu].destination: must not be empty", i);
+	if (s->hooks) {
+		r = validate_hooks(s->hooks, what, err);
+		if (r < 0)
+			return r;
+	}
+	if (s->linux_)
+		return validate_linux(s->linux_, what, err);
+	return 0;
+}

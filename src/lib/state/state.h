@@ -1,0 +1,75 @@
+/* state: the state directory of each container (<root>/<id>/): state.json
+ * written atomically (tmp + rename) under an flock, the exec fifo, the ID
+ * rules, and the PID identity (pid + start time, so a recycled PID is never
+ * signalled). Runs in: runtime. Must not call: exit, modules beyond base/. */
+#ifndef OCIRUN_STATE_H
+#define OCIRUN_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "base/error.h"
+#include "base/json.h"
+#include "spec/spec.h"
+
+#define STATE_FILE "state.json"
+#define STATE_FIFO "exec.fifo"
+
+enum container_phase {
+	PHASE_CREATING = 0, /* state dir made, init not ready yet */
+	PHASE_CREATED,      /* init ready (may be waiting on the fifo, or already started) */
+};
+
+struct container_state {
+	char *oci_version;
+	char *id;
+	char *bundle;
+	char *rootfs;
+	pid_t pid;              /* host pid of the init, 0 before it exists */
+	uint64_t start_time;    /* /proc/PID/stat field 22 */
+	char *created;          /* RFC3339 with nanoseconds, UTC */
+	char *owner;
+	enum container_phase phase;
+	struct oci_map annotations;
+	json_t *cgroup;         /* the cgroup module's persisted form, or NULL (borrowed from owned_tree) */
+	json_t *owned_tree;     /* freed with the state: the tree cgroup points into */
+	bool systemd_cgroup;
+	bool rootless;
+	bool no_pivot;
+	bool no_new_keyring;
+	bool terminal;          /* process.terminal of the init */
+	pid_t creator_pid;      /* the `create` process while PHASE_CREATING */
+	uint64_t creator_start_time;
+};
+
+/* Open (creating when needed, mode 0700) the state root. */
+int state_root_open(const char *root, int *ret_fd, ocirun_error_t *err);
+/* IDs: letters, digits, and "_+-."; not "." or ".."; at most 1024 bytes. */
+int state_validate_id(const char *id, ocirun_error_t *err);
+/* Make <root>/<id> exclusively: "container with id exists: ID" if taken. */
+int state_dir_create(int root_fd, const char *id, int *ret_dirfd, ocirun_error_t *err);
+/* Open an existing container: "container \"ID\" does not exist". */
+int state_dir_open(int root_fd, const char *id, int *ret_dirfd, ocirun_error_t *err);
+/* Exclusive flock on the container's dir (blocking). */
+int state_lock(int dirfd, ocirun_error_t *err);
+int state_write(int dirfd, const struct container_state *st, ocirun_error_t *err);
+int state_read(int dirfd, struct container_state **ret, ocirun_error_t *err);
+void state_free(struct container_state *st);
+/* Remove <root>/<id> and everything in it. */
+int state_dir_remove(int root_fd, const char *id, ocirun_error_t *err);
+/* Sorted container IDs. */
+int state_list(int root_fd, char ***ret, ocirun_error_t *err);
+/* Now as RFC3339 with nanoseconds ("2026-11-23T11:25:15.123456789Z"). */
+char *state_now_rfc3339(void);
+
+/* Is the recorded init alive (same start time, not a zombie)? */
+bool state_init_alive(const struct container_state *st);
+/* pidfd of the init, verified against the start time, or -ESRCH. */
+int state_init_pidfd(const struct container_state *st);
+
+/* Emit the runtime-spec state object (ociVersion, id, status, pid, bundle,
+ * rootfs, created, owner, annotations). */
+void state_emit(json_gen_t *g, const struct container_state *st, const char *status);
+
+#endif
