@@ -28,7 +28,7 @@ HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
 HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/%)
 OUT ?= ocirun
 
-.PHONY: all clean install test unit integration format format-check test-asan helpers
+.PHONY: all clean install test unit integration format format-check test-asan helpers deps demo
 
 all: $(OUT)
 
@@ -68,6 +68,13 @@ test-asan:
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 		LDFLAGS="-fsanitize=address,undefined" build-asan/ocirun
 	OCIRUN=$(CURDIR)/build-asan/ocirun ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 tests/run-integration
+
+# Debian packages needed to build, run and test.
+deps:
+	apt-get update -qq && apt-get install -y -qq $$(cat scripts/deps.txt)
+
+demo: $(OUT)
+	@scripts/demo
 
 install: $(OUT)
 	install -D -m 0755 $(OUT) $(DESTDIR)$(BINDIR)/ocirun

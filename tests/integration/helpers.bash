@@ -82,7 +82,7 @@ ctr_pid() {
 wait_for_status() {
 	local id="$1" want="$2" i got=""
 	for ((i = 0; i < POLL_TRIES; i++)); do
-		got="$(ctr_status "$id")"
+		got="$(ctr_status "$id")" || got=""
 		[ "$got" = "$want" ] && return 0
 		sleep "$POLL_INTERVAL"
 	done
@@ -105,7 +105,7 @@ wait_for_file() {
 wait_for_exit() {
 	local i st
 	for ((i = 0; i < POLL_TRIES; i++)); do
-		st="$(awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null)"
+		st="$(awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null)" || st=""
 		[ -z "$st" ] || [ "$st" = Z ] && return 0
 		sleep "$POLL_INTERVAL"
 	done

@@ -20,7 +20,7 @@ void cg_backoff(unsigned n)
 {
 	/* 1, 2, 4 ... capped at 20 ms. */
 	unsigned ms = n < 5 ? 1u << n : 20;
-	struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)ms * 1000000L };
+	struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)ms * 1000000L};
 
 	nanosleep(&ts, NULL);
 }
@@ -111,7 +111,8 @@ int cg_read_key(const char *dir, const char *file, const char *key, uint64_t *re
 			*nl = '\0';
 		if (strncmp(line, key, klen) == 0 && line[klen] == ' ') {
 			if (parse_u64(line + klen + 1, ret) < 0)
-				return oerr_msg(err, EINVAL, "read \"%s\" in \"%s\": bad \"%s\" line", file, dir, key);
+				return oerr_msg(err, EINVAL, "read \"%s\" in \"%s\": bad \"%s\" line", file,
+						dir, key);
 			return 0;
 		}
 		line = nl ? nl + 1 : NULL;
@@ -160,14 +161,16 @@ int cg_mkdir(const char *mount, const char *path, char **ret_created, ocirun_err
 	return 0;
 }
 
+/* EBUSY while the last killed tasks finish exiting: retry for about a second. */
 static int rmdir_retry(const char *path)
 {
 	for (unsigned i = 0;; i++) {
 		if (rmdir(path) == 0 || errno == ENOENT)
 			return 0;
-		if (errno != EBUSY || i >= 8)
+		if (errno != EBUSY || i >= 10)
 			return -errno;
-		cg_backoff(i);
+		struct timespec ts = {.tv_sec = 0, .tv_nsec = (i < 4 ? 10L << i : 100L) * 1000000L};
+		nanosleep(&ts, NULL);
 	}
 }
 
@@ -304,7 +307,7 @@ int cg_signal_all(const cgroup_t *cg, int sig, ocirun_error_t *err)
 /* "hugepages-2048kB" -> "2MB", as runc names the sizes. */
 static char *hugepage_name(const char *dirname)
 {
-	static const char *const units[] = { "KB", "MB", "GB", "TB", "PB" };
+	static const char *const units[] = {"KB", "MB", "GB", "TB", "PB"};
 	uint64_t kb;
 	char num[32];
 	const char *p = dirname + strlen("hugepages-");
@@ -347,15 +350,16 @@ char **cg_hugepage_sizes(void)
 bool cg_want_memory(const struct oci_resources *r)
 {
 	const struct oci_memory *m = r->memory;
-	return m && (m->has_limit || m->has_reservation || m->has_swap || m->has_kernel || m->has_kernel_tcp ||
-		     m->has_swappiness || m->has_disable_oom_killer || m->has_use_hierarchy);
+	return m &&
+	       (m->has_limit || m->has_reservation || m->has_swap || m->has_kernel || m->has_kernel_tcp ||
+		m->has_swappiness || m->has_disable_oom_killer || m->has_use_hierarchy);
 }
 
 bool cg_want_cpu(const struct oci_resources *r)
 {
 	const struct oci_cpu *c = r->cpu;
-	return c && (c->has_shares || c->has_quota || c->has_period || c->has_burst || c->has_realtime_runtime ||
-		     c->has_realtime_period || c->has_idle);
+	return c && (c->has_shares || c->has_quota || c->has_period || c->has_burst ||
+		     c->has_realtime_runtime || c->has_realtime_period || c->has_idle);
 }
 
 bool cg_want_cpuset(const struct oci_resources *r)
@@ -371,9 +375,9 @@ bool cg_want_pids(const struct oci_resources *r)
 bool cg_want_blkio(const struct oci_resources *r)
 {
 	const struct oci_blkio *b = r->block_io;
-	return b && (b->has_weight || b->has_leaf_weight || b->n_weight_device || b->n_throttle_read_bps_device ||
-		     b->n_throttle_write_bps_device || b->n_throttle_read_iops_device ||
-		     b->n_throttle_write_iops_device);
+	return b && (b->has_weight || b->has_leaf_weight || b->n_weight_device ||
+		     b->n_throttle_read_bps_device || b->n_throttle_write_bps_device ||
+		     b->n_throttle_read_iops_device || b->n_throttle_write_iops_device);
 }
 
 bool cg_want_hugetlb(const struct oci_resources *r)
@@ -401,8 +405,6 @@ bool cg_want_devices(const struct oci_resources *r)
 	return r->n_devices > 0;
 }
 
-
-
 int cg_apply_pids(const char *dir, const struct oci_resources *res, bool update, ocirun_error_t *err)
 {
 	(void)update;
@@ -410,7 +412,6 @@ int cg_apply_pids(const char *dir, const struct oci_resources *res, bool update,
 		return cg_set(dir, "pids.max", "pids.limit", err, "%" PRId64, res->pids->limit);
 	return cg_set(dir, "pids.max", "pids.limit", err, "max");
 }
-
 
 /* rdma.max and pids.max read the same on v1 and v2. */
 int cg_apply_rdma(const char *dir, const struct oci_resources *res, bool update, ocirun_error_t *err)
@@ -425,7 +426,8 @@ int cg_apply_rdma(const char *dir, const struct oci_resources *res, bool update,
 			snprintf(handles, sizeof(handles), " hca_handle=%u", d->hca_handles);
 		if (d->has_hca_objects)
 			snprintf(objects, sizeof(objects), " hca_object=%u", d->hca_objects);
-		if (cg_set(dir, "rdma.max", "rdma", err, "%s%s%s", d->device ? d->device : "", handles, objects) < 0)
+		if (cg_set(dir, "rdma.max", "rdma", err, "%s%s%s", d->device ? d->device : "", handles,
+			   objects) < 0)
 			return oerr_ret(err);
 	}
 	return 0;

@@ -14,7 +14,7 @@
 #include "base/log.h"
 #include "base/util.h"
 
-#define CGROUP_ROOT "/sys/fs/cgroup"
+#define CGROUP_ROOT    "/sys/fs/cgroup"
 #define HYBRID_UNIFIED CGROUP_ROOT "/unified"
 
 /* A hierarchy as detected, before the container's path is known. */
@@ -48,11 +48,11 @@ bool cg_list_has(const char *list, const char *ctrl)
 	size_t len = strlen(ctrl);
 
 	for (const char *p = list; p && *p;) {
-		size_t n = strcspn(p, ", \n");
+		size_t n = strcspn(p, ", \t\n");
 		if (n == len && strncmp(p, ctrl, len) == 0)
 			return true;
 		p += n;
-		p += strspn(p, ", \n");
+		p += strspn(p, ", \t\n");
 	}
 	return false;
 }
@@ -150,7 +150,8 @@ static int read_mounts(bool pure_v2, struct hier_info **ret, size_t *ret_n, ocir
 		return oerr_ret(err);
 	if (!pure_v2 && read_file("/proc/cgroups", &subsys, NULL, err) < 0)
 		return oerr_ret(err);
-	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
 		char *f[6], *sep = strstr(line, " - "), *rest, *fstype, *superopts;
 		size_t nf = 0;
 
@@ -158,7 +159,8 @@ static int read_mounts(bool pure_v2, struct hier_info **ret, size_t *ret_n, ocir
 			continue;
 		*sep = '\0';
 		rest = sep + 3;
-		for (char *s2 = NULL, *t = strtok_r(line, " ", &s2); t && nf < 6; t = strtok_r(NULL, " ", &s2))
+		for (char *s2 = NULL, *t = strtok_r(line, " ", &s2); t && nf < 6;
+		     t = strtok_r(NULL, " ", &s2))
 			f[nf++] = t;
 		fstype = strtok_r(rest, " ", &sep);
 		strtok_r(NULL, " ", &sep); /* source */
@@ -188,7 +190,8 @@ static int read_own_cgroups(struct hier_info *v, size_t n, ocirun_error_t *err)
 
 	if (read_file("/proc/self/cgroup", &text, NULL, err) < 0)
 		return oerr_ret(err);
-	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
 		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
 		if (!c2)
 			continue;
@@ -221,8 +224,8 @@ static int detect(enum cg_mode *ret_mode, struct hier_info **ret, size_t *ret_n,
 	else if ((unsigned long)sfs.f_type == TMPFS_MAGIC)
 		pure_v2 = false;
 	else
-		return oerr_msg(err, ENOTSUP, "\"%s\" is neither cgroup2 nor tmpfs (f_type 0x%lx)", CGROUP_ROOT,
-				(unsigned long)sfs.f_type);
+		return oerr_msg(err, ENOTSUP, "\"%s\" is neither cgroup2 nor tmpfs (f_type 0x%lx)",
+				CGROUP_ROOT, (unsigned long)sfs.f_type);
 	if (read_mounts(pure_v2, &v, &n, err) < 0)
 		return oerr_ret(err);
 	if (pure_v2 && n == 0)
@@ -261,8 +264,8 @@ static int resolve_inner(const struct cgroup_opts *o, char **ret, bool *ret_abs,
 	if (o->systemd)
 		return oerr_msg(err, ENOTSUP, "systemd cgroup driver is not supported (--systemd-cgroup)");
 	if (o->path && strchr(o->path, ':'))
-		return oerr_msg(err, ENOTSUP, "systemd cgroup driver is not supported (linux.cgroupsPath \"%s\")",
-				o->path);
+		return oerr_msg(err, ENOTSUP,
+				"systemd cgroup driver is not supported (linux.cgroupsPath \"%s\")", o->path);
 	if (!p || !*p)
 		return oerr_msg(err, EINVAL, "cgroup: no linux.cgroupsPath and no container id");
 	copy = xstrdup(p);
@@ -389,7 +392,8 @@ static int apply(const cgroup_t *cg, const struct oci_resources *res, bool updat
 	if (!res)
 		return 0;
 	if (res->unified.n > 0 && !cg_unified(cg))
-		return oerr_msg(err, ENOTSUP, "linux.resources.unified[\"%s\"]: no cgroup v2 hierarchy on this host",
+		return oerr_msg(err, ENOTSUP,
+				"linux.resources.unified[\"%s\"]: no cgroup v2 hierarchy on this host",
 				res->unified.items[0].key);
 	if (has_v1(cg) && cg_v1_backend.apply(cg, res, update, err) < 0)
 		return oerr_ret(err);
@@ -418,9 +422,9 @@ int cgroup_create(const struct cgroup_opts *o, const struct oci_resources *res, 
 	cg->hiers = xzalloc(n * sizeof(*cg->hiers));
 	cg->n_hiers = n;
 	for (size_t i = 0; i < n; i++) {
+		infos[i].h.path = hier_path(&infos[i], cg->mode, inner, abs);
 		cg->hiers[i] = infos[i].h;
 		memset(&infos[i].h, 0, sizeof(infos[i].h));
-		cg->hiers[i].path = hier_path(&infos[i], cg->mode, inner, abs);
 	}
 	infos_free(infos, n);
 	if (create_dirs(cg, o->rootless, err) < 0 || apply(cg, res, false, err) < 0) {
@@ -603,9 +607,9 @@ int cgroup_from_json(const json_t *v, cgroup_t **ret, ocirun_error_t *err)
 		return oerr_msg(err, EINVAL, "cgroup state: expected {\"mode\", \"hierarchies\"}");
 	cg = xzalloc(sizeof(*cg));
 	cg->v2_fd = -1;
-	cg->mode = strcmp(mode, "unified") == 0 ? CG_MODE_UNIFIED
+	cg->mode = strcmp(mode, "unified") == 0  ? CG_MODE_UNIFIED
 		   : strcmp(mode, "hybrid") == 0 ? CG_MODE_HYBRID
-						  : CG_MODE_LEGACY;
+						 : CG_MODE_LEGACY;
 	cg->n_hiers = json_len(arr);
 	cg->hiers = xzalloc((cg->n_hiers ? cg->n_hiers : 1) * sizeof(*cg->hiers));
 	for (size_t i = 0; i < cg->n_hiers; i++) {
@@ -622,7 +626,8 @@ int cgroup_from_json(const json_t *v, cgroup_t **ret, ocirun_error_t *err)
 		if (!h->mount || (h->path && !below(h->path, h->mount)) ||
 		    (h->created && (!h->path || !below(h->created, h->mount)))) {
 			cgroup_free(cg);
-			return oerr_msg(err, EINVAL, "cgroup state: hierarchy %zu: bad mount/path/created", i);
+			return oerr_msg(err, EINVAL, "cgroup state: hierarchy %zu: bad mount/path/created",
+					i);
 		}
 	}
 	if (cg->mode == CG_MODE_UNIFIED && cg->n_hiers == 1 && cg->hiers[0].path)

@@ -16,10 +16,10 @@
 typedef struct cgroup cgroup_t;
 
 struct cgroup_opts {
-	const char *id;           /* container id */
-	const char *path;         /* linux.cgroupsPath, may be NULL */
-	bool systemd;             /* --systemd-cgroup: unsupported, clear error */
-	bool rootless;            /* skip (with a debug line) unless delegated */
+	const char *id;   /* container id */
+	const char *path; /* linux.cgroupsPath, may be NULL */
+	bool systemd;     /* --systemd-cgroup: unsupported, clear error */
+	bool rootless;    /* skip (with a debug line) unless delegated */
 };
 
 /* Create the container's cgroup(s) and apply `res` (may be NULL). Nothing is

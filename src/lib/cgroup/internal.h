@@ -73,7 +73,7 @@ bool cg_list_has(const char *list, const char *ctrl);
 int cg_write(const char *dir, const char *file, const char *value, ocirun_error_t *err);
 /* Formatted cg_write; on failure prefixes "linux.resources.<field>: ". */
 int cg_set(const char *dir, const char *file, const char *field, ocirun_error_t *err, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+    __attribute__((format(printf, 5, 6)));
 /* Read dir/file, trailing whitespace removed. */
 int cg_read(const char *dir, const char *file, char **ret, ocirun_error_t *err);
 /* Read one unsigned number; "max" reads as UINT64_MAX. */
@@ -112,6 +112,16 @@ bool cg_want_devices(const struct oci_resources *r);
 int cg_apply_cpuset(const char *dir, const struct oci_resources *res, bool update, ocirun_error_t *err);
 int cg_apply_pids(const char *dir, const struct oci_resources *res, bool update, ocirun_error_t *err);
 int cg_apply_rdma(const char *dir, const struct oci_resources *res, bool update, ocirun_error_t *err);
+
+/* ---- v1 -> v2 conversions (v2.c) ---- */
+
+/* cpu.shares [2, 262144] -> cpu.weight [1, 10000]: 1 + ((shares - 2) * 9999) / 262142 */
+uint64_t cg_shares_to_weight(uint64_t shares);
+/* blkio weight [10, 1000] -> io.weight [1, 10000]: 1 + (weight - 10) * 9999 / 990 */
+uint64_t cg_blkio_to_io_weight(uint64_t weight);
+/* OCI swap (memory+swap) -> memory.swap.max: -1 "max", 0 leave alone, else
+ * swap - limit; *disable when that is 0 (write "0"). */
+int cg_swap_to_v2(int64_t swap, int64_t limit, int64_t *ret, bool *disable, ocirun_error_t *err);
 
 /* ---- v2 device filter (devices_bpf.c) ---- */
 
@@ -169,7 +179,7 @@ struct cg_stats {
 	struct {
 		struct cg_u64v cpus, mems;
 		uint64_t cpu_exclusive, mem_hardwall, mem_exclusive, memory_migrate, memory_spread_page,
-			memory_spread_slab, memory_pressure, sched_load_balance;
+		    memory_spread_slab, memory_pressure, sched_load_balance;
 		int64_t sched_relax_domain_level;
 	} cpuset;
 	struct {

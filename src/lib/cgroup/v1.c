@@ -17,7 +17,7 @@
  * parent's into every dir this cgroup created, top down. */
 static int cpuset_fill(const struct cg_hier *h, ocirun_error_t *err)
 {
-	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+	static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
 	_cleanup_free_ char *p = xstrdup(h->path);
 	size_t clen = strlen(h->created);
 
@@ -33,7 +33,8 @@ static int cpuset_fill(const struct cg_hier *h, ocirun_error_t *err)
 				return oerr_ret(err);
 			if (*cur)
 				continue;
-			if (cg_read(pdir, files[i], &parent, err) < 0 || cg_write(p, files[i], parent, err) < 0)
+			if (cg_read(pdir, files[i], &parent, err) < 0 ||
+			    cg_write(p, files[i], parent, err) < 0)
 				return oerr_ret(err);
 		}
 		*s = c;
@@ -131,7 +132,8 @@ static int v1_memory(const char *dir, const struct oci_resources *res, bool upda
 	if (v1_memory_limits(dir, m, err) < 0)
 		return oerr_ret(err);
 	if (m->has_reservation && m->reservation != 0 &&
-	    cg_set(dir, "memory.soft_limit_in_bytes", "memory.reservation", err, "%" PRId64, m->reservation) < 0)
+	    cg_set(dir, "memory.soft_limit_in_bytes", "memory.reservation", err, "%" PRId64, m->reservation) <
+		0)
 		return oerr_ret(err);
 	/* Kernel memory limits are deprecated in v1 and gone in v2; runc ignores them too. */
 	if ((m->has_kernel && m->kernel) || (m->has_kernel_tcp && m->kernel_tcp))
@@ -151,7 +153,8 @@ static int v1_memory(const char *dir, const struct oci_resources *res, bool upda
 	if (m->has_use_hierarchy) {
 		uint64_t cur = 0;
 		/* Modern kernels are always hierarchical and refuse "0": write only a change. */
-		if (cg_read_u64(dir, "memory.use_hierarchy", &cur, NULL) < 0 || cur != (m->use_hierarchy ? 1u : 0u))
+		if (cg_read_u64(dir, "memory.use_hierarchy", &cur, NULL) < 0 ||
+		    cur != (m->use_hierarchy ? 1u : 0u))
 			if (cg_set(dir, "memory.use_hierarchy", "memory.useHierarchy", err, "%d",
 				   m->use_hierarchy ? 1 : 0) < 0)
 				return oerr_ret(err);
@@ -197,7 +200,8 @@ static int v1_cpu(const char *dir, const struct oci_resources *res, bool update,
 		if (cg_read_u64(dir, "cpu.shares", &got, err) < 0)
 			return oerr_prefix(err, "linux.resources.cpu.shares");
 		if (got != c->shares)
-			return oerr_msg(err, EINVAL, "linux.resources.cpu.shares: the %s allowed cpu-shares is %" PRIu64,
+			return oerr_msg(err, EINVAL,
+					"linux.resources.cpu.shares: the %s allowed cpu-shares is %" PRIu64,
 					c->shares > got ? "maximum" : "minimum", got);
 	}
 	if (v1_cpu_bandwidth(dir, c, err) < 0)
@@ -233,9 +237,11 @@ static int check_dev_rule(const struct oci_device_cgroup *d, size_t i, ocirun_er
 	const char *acc = d->access ? d->access : "rwm";
 
 	if (strlen(t) != 1 || !strchr("abc", t[0]))
-		return oerr_msg(err, EINVAL, "linux.resources.devices[%zu].type: invalid device type \"%s\"", i, t);
+		return oerr_msg(err, EINVAL, "linux.resources.devices[%zu].type: invalid device type \"%s\"",
+				i, t);
 	if (!*acc || strspn(acc, "rwm") != strlen(acc))
-		return oerr_msg(err, EINVAL, "linux.resources.devices[%zu].access: invalid access \"%s\"", i, acc);
+		return oerr_msg(err, EINVAL, "linux.resources.devices[%zu].access: invalid access \"%s\"", i,
+				acc);
 	return 0;
 }
 
@@ -253,7 +259,7 @@ static int v1_devices(const char *dir, const struct oci_resources *res, bool upd
 		const struct oci_device_cgroup *d = &res->devices[i];
 		const char *file = d->allow ? "devices.allow" : "devices.deny";
 		const char *acc = d->access ? d->access : "rwm";
-		char t = d->type ? d->type[0] : 'a', field[48], line[96], one[2] = { t, '\0' };
+		char t = d->type ? d->type[0] : 'a', field[48], line[96], one[2] = {t, '\0'};
 		bool wild = !(d->has_major && d->major >= 0) && !(d->has_minor && d->minor >= 0);
 
 		snprintf(field, sizeof(field), "devices[%zu]", i);
@@ -301,8 +307,8 @@ static int v1_blkio(const char *dir, const struct oci_resources *res, bool updat
 		return oerr_ret(err);
 	for (size_t i = 0; i < b->n_weight_device; i++) {
 		const struct oci_weight_device *w = &b->weight_device[i];
-		if (w->has_weight && cg_set(dir, wdfile, "blockIO.weightDevice", err, "%" PRId64 ":%" PRId64 " %u",
-					    w->major, w->minor, w->weight) < 0)
+		if (w->has_weight && cg_set(dir, wdfile, "blockIO.weightDevice", err,
+					    "%" PRId64 ":%" PRId64 " %u", w->major, w->minor, w->weight) < 0)
 			return oerr_ret(err);
 		if (w->has_leaf_weight &&
 		    cg_set(dir, "blkio.leaf_weight_device", "blockIO.weightDevice", err,
@@ -335,7 +341,8 @@ static int v1_hugetlb(const char *dir, const struct oci_resources *res, bool upd
 		const struct oci_hugepage_limit *l = &res->hugepage_limits[i];
 		char file[96], field[48];
 		if (!valid_page_size(l->page_size))
-			return oerr_msg(err, EINVAL, "linux.resources.hugepageLimits[%zu].pageSize: invalid \"%s\"", i,
+			return oerr_msg(err, EINVAL,
+					"linux.resources.hugepageLimits[%zu].pageSize: invalid \"%s\"", i,
 					l->page_size ? l->page_size : "");
 		snprintf(field, sizeof(field), "hugepageLimits[%zu]", i);
 		snprintf(file, sizeof(file), "hugetlb.%s.limit_in_bytes", l->page_size);
@@ -359,8 +366,8 @@ static int v1_net_prio(const char *dir, const struct oci_resources *res, bool up
 	(void)update;
 	for (size_t i = 0; i < res->network->n_priorities; i++) {
 		const struct oci_net_priority *p = &res->network->priorities[i];
-		if (cg_set(dir, "net_prio.ifpriomap", "network.priorities", err, "%s %u", p->name ? p->name : "",
-			   p->priority) < 0)
+		if (cg_set(dir, "net_prio.ifpriomap", "network.priorities", err, "%s %u",
+			   p->name ? p->name : "", p->priority) < 0)
 			return oerr_ret(err);
 	}
 	return 0;
@@ -376,16 +383,16 @@ struct v1_controller {
 
 /* cpuset first: nothing may join before it has cpus and mems. */
 static const struct v1_controller v1_controllers[] = {
-	{ "cpuset", "cpuset", "cpu.cpus", cg_want_cpuset, cg_apply_cpuset },
-	{ "devices", "devices", "devices", cg_want_devices, v1_devices },
-	{ "memory", "memory", "memory", cg_want_memory, v1_memory },
-	{ "cpu", "cpu", "cpu", cg_want_cpu, v1_cpu },
-	{ "pids", "pids", "pids", cg_want_pids, cg_apply_pids },
-	{ "blkio", "io", "blockIO", cg_want_blkio, v1_blkio },
-	{ "hugetlb", "hugetlb", "hugepageLimits", cg_want_hugetlb, v1_hugetlb },
-	{ "net_cls", NULL, "network.classID", cg_want_net_cls, v1_net_cls },
-	{ "net_prio", NULL, "network.priorities", cg_want_net_prio, v1_net_prio },
-	{ "rdma", "rdma", "rdma", cg_want_rdma, cg_apply_rdma },
+    {"cpuset", "cpuset", "cpu.cpus", cg_want_cpuset, cg_apply_cpuset},
+    {"devices", "devices", "devices", cg_want_devices, v1_devices},
+    {"memory", "memory", "memory", cg_want_memory, v1_memory},
+    {"cpu", "cpu", "cpu", cg_want_cpu, v1_cpu},
+    {"pids", "pids", "pids", cg_want_pids, cg_apply_pids},
+    {"blkio", "io", "blockIO", cg_want_blkio, v1_blkio},
+    {"hugetlb", "hugetlb", "hugepageLimits", cg_want_hugetlb, v1_hugetlb},
+    {"net_cls", NULL, "network.classID", cg_want_net_cls, v1_net_cls},
+    {"net_prio", NULL, "network.priorities", cg_want_net_prio, v1_net_prio},
+    {"rdma", "rdma", "rdma", cg_want_rdma, cg_apply_rdma},
 };
 
 static int v1_apply(const cgroup_t *cg, const struct oci_resources *res, bool update, ocirun_error_t *err)
@@ -401,14 +408,16 @@ static int v1_apply(const cgroup_t *cg, const struct oci_resources *res, bool up
 			/* Hybrid: the unified tree has it, the v2 backend writes it. */
 			if (c->v2name && cg_v2_host(cg, c->v2name))
 				continue;
-			return oerr_msg(err, ENOTSUP, "linux.resources.%s: the %s cgroup controller is not mounted",
+			return oerr_msg(err, ENOTSUP,
+					"linux.resources.%s: the %s cgroup controller is not mounted",
 					c->field, c->name);
 		}
 		if (!h->path)
-			return oerr_msg(err, EPERM,
-					"linux.resources.%s: cannot set the limit: the container could not join or "
-					"create its %s cgroup",
-					c->field, c->name);
+			return oerr_msg(
+			    err, EPERM,
+			    "linux.resources.%s: cannot set the limit: the container could not join or "
+			    "create its %s cgroup",
+			    c->field, c->name);
 		if (c->apply(h->path, res, update, err) < 0)
 			return oerr_ret(err);
 	}
@@ -440,7 +449,8 @@ static int v1_freeze(const cgroup_t *cg, bool frozen, ocirun_error_t *err)
 	}
 	if (frozen)
 		cg_write(h->path, "freezer.state", "THAWED", NULL);
-	return oerr_msg(err, ETIMEDOUT, "freeze \"%s\": timed out waiting for freezer.state %s", h->path, want);
+	return oerr_msg(err, ETIMEDOUT, "freeze \"%s\": timed out waiting for freezer.state %s", h->path,
+			want);
 }
 
 static int v1_is_frozen(const cgroup_t *cg)
@@ -459,7 +469,7 @@ static int v1_is_frozen(const cgroup_t *cg)
 
 static int v1_pids_list(const cgroup_t *cg, pid_t **ret, size_t *ret_n, ocirun_error_t *err)
 {
-	static const char *const prefer[] = { "freezer", "pids", "memory", "cpu", "name=systemd" };
+	static const char *const prefer[] = {"freezer", "pids", "memory", "cpu", "name=systemd"};
 	const struct cg_hier *h = NULL;
 
 	for (size_t i = 0; i < ARRAY_SIZE(prefer) && (!h || !h->path); i++)
@@ -478,14 +488,14 @@ static int v1_kill(const cgroup_t *cg, int sig, ocirun_error_t *err)
 }
 
 const struct cg_backend cg_v1_backend = {
-	.name = "v1",
-	.create = v1_create,
-	.enter = v1_enter,
-	.apply = v1_apply,
-	.freeze = v1_freeze,
-	.is_frozen = v1_is_frozen,
-	.pids = v1_pids_list,
-	.kill = v1_kill,
-	.stats = cg_v1_stats,
-	.destroy = v1_destroy,
+    .name = "v1",
+    .create = v1_create,
+    .enter = v1_enter,
+    .apply = v1_apply,
+    .freeze = v1_freeze,
+    .is_frozen = v1_is_frozen,
+    .pids = v1_pids_list,
+    .kill = v1_kill,
+    .stats = cg_v1_stats,
+    .destroy = v1_destroy,
 };

@@ -96,7 +96,8 @@ static int mount_v2(struct cg_ctx *x, int dstfd, ocirun_error_t *err)
 		return oerr_ret(err);
 	}
 	/* Refused (a user namespace without a cgroup namespace): bind our own cgroup. */
-	src = xasprintf(CGROUP_ROOT "%s", own_path(x->self, NULL, path, sizeof(path), ctrl, sizeof(ctrl)) ?: "");
+	src = xasprintf(CGROUP_ROOT "%s",
+			own_path(x->self, NULL, path, sizeof(path), ctrl, sizeof(ctrl)) ?: "");
 	return bind_ro(x, src, dstfd, x->dest, err);
 }
 
@@ -128,8 +129,8 @@ static int mount_hierarchy(struct cg_ctx *x, int tmpfd, const struct fs_mountinf
 	if (subfd < 0)
 		return subfd;
 	if (x->c->new_cgroupns) {
-		if (fs_mount_on_fd(v2 ? "cgroup2" : "cgroup", subfd, m->fstype, x->flags, v2 ? NULL : ctrl, sub, err) <
-		    0)
+		if (fs_mount_on_fd(v2 ? "cgroup2" : "cgroup", subfd, m->fstype, x->flags, v2 ? NULL : ctrl,
+				   sub, err) < 0)
 			return oerr_ret(err);
 	} else {
 		src = bind_source(m, own);
@@ -164,8 +165,9 @@ static int mount_v1(struct cg_ctx *x, int dstfd, ocirun_error_t *err)
 	size_t n = 0;
 	int r = 0;
 
-	if (fs_mount_on_fd("tmpfs", dstfd, "tmpfs", (x->flags & ~MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-			   "mode=755", x->dest, err) < 0)
+	if (fs_mount_on_fd("tmpfs", dstfd, "tmpfs",
+			   (x->flags & ~MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755", x->dest,
+			   err) < 0)
 		return oerr_ret(err);
 	if (fs_container_path(dstfd, x->c->rootfs, &real, err) < 0)
 		return oerr_ret(err);
@@ -186,9 +188,9 @@ static int mount_v1(struct cg_ctx *x, int dstfd, ocirun_error_t *err)
 }
 
 int fs_mount_cgroup(const struct fs_config *c, int rootfd, const char *dest, int dstfd,
-		    const struct fs_mount_flags *mf, const char *what, ocirun_error_t *err)
+		    const struct fs_mount_flags *mf, ocirun_error_t *err)
 {
-	struct cg_ctx x = { .c = c, .rootfd = rootfd, .dest = what ? what : dest };
+	struct cg_ctx x = {.c = c, .rootfd = rootfd, .dest = dest};
 	struct statfs st;
 	int r;
 

@@ -13,12 +13,12 @@
 #include "fs/fs-internal.h"
 
 static const struct oci_device default_devices[] = {
-	{ .type = "c", .path = "/dev/null", .major = 1, .minor = 3 },
-	{ .type = "c", .path = "/dev/zero", .major = 1, .minor = 5 },
-	{ .type = "c", .path = "/dev/full", .major = 1, .minor = 7 },
-	{ .type = "c", .path = "/dev/random", .major = 1, .minor = 8 },
-	{ .type = "c", .path = "/dev/urandom", .major = 1, .minor = 9 },
-	{ .type = "c", .path = "/dev/tty", .major = 5, .minor = 0 },
+    {.type = "c", .path = "/dev/null", .major = 1, .minor = 3},
+    {.type = "c", .path = "/dev/zero", .major = 1, .minor = 5},
+    {.type = "c", .path = "/dev/full", .major = 1, .minor = 7},
+    {.type = "c", .path = "/dev/random", .major = 1, .minor = 8},
+    {.type = "c", .path = "/dev/urandom", .major = 1, .minor = 9},
+    {.type = "c", .path = "/dev/tty", .major = 5, .minor = 0},
 };
 
 static mode_t device_type(const char *type)
@@ -92,7 +92,8 @@ static int create_device(const struct fs_config *c, int rootfd, const struct oci
 	const char *name = slash + 1;
 
 	if (!type || !*name)
-		return oerr_msg(err, EINVAL, "device \"%s\": invalid type \"%s\"", d->path, d->type ? d->type : "");
+		return oerr_msg(err, EINVAL, "device \"%s\": invalid type \"%s\"", d->path,
+				d->type ? d->type : "");
 	*slash = '\0';
 	parentfd = fs_open_in_root(rootfd, path[0] ? path : "/", FS_CREATE_DIR, err);
 	*slash = '/';
@@ -123,10 +124,10 @@ static bool configured(const struct oci_linux *l, const char *path)
 static int dev_links(int rootfd, ocirun_error_t *err)
 {
 	static const char *const links[][2] = {
-		{ "/proc/self/fd", "fd" },
-		{ "/proc/self/fd/0", "stdin" },
-		{ "/proc/self/fd/1", "stdout" },
-		{ "/proc/self/fd/2", "stderr" },
+	    {"/proc/self/fd", "fd"},
+	    {"/proc/self/fd/0", "stdin"},
+	    {"/proc/self/fd/1", "stdout"},
+	    {"/proc/self/fd/2", "stderr"},
 	};
 	_cleanup_close_ int dev = fs_open_in_root(rootfd, "/dev", FS_CREATE_DIR, err);
 

@@ -1,5 +1,4 @@
-/* fs/internal: what the files of src/lib/fs share: option parsing, in-root path resolution, mount
- * primitives, mountinfo (libmount, only in mountinfo.c), the cgroup mount and /dev setup.
+/* fs/internal: shared by the fs/ files: options, in-root paths, mount calls, mountinfo (libmount), /dev.
  * Runs in: the container init (fs_mountinfo_* and fs_parse_mount_options also in the runtime).
  * Must not call: exit, anything outside base/ and spec/. */
 #ifndef OCIRUN_FS_INTERNAL_H
@@ -18,13 +17,13 @@
 
 /* A mount's options, split into what each syscall needs. */
 struct fs_mount_flags {
-	unsigned long flags;       /* MS_* to set (MS_BIND and MS_REC included; no propagation) */
-	unsigned long clear;       /* MS_* the options asked to clear ("rw", "suid", "dev"...) */
+	unsigned long flags; /* MS_* to set (MS_BIND and MS_REC included; no propagation) */
+	unsigned long clear; /* MS_* the options asked to clear ("rw", "suid", "dev"...) */
 	unsigned long propagation[FS_MAX_PROPAGATION]; /* in the order given, MS_REC for r* forms */
 	size_t n_propagation;
-	uint64_t attr_set;         /* recursive MOUNT_ATTR_* (rro, rnosuid...) */
+	uint64_t attr_set; /* recursive MOUNT_ATTR_* (rro, rnosuid...) */
 	uint64_t attr_clr;
-	char *data;                /* unknown options joined with commas; NULL when none */
+	char *data; /* unknown options joined with commas; NULL when none */
 };
 
 /* Split options; unsupported ones (idmap, ridmap, tmpcopyup) are an error naming the option. */
@@ -66,16 +65,17 @@ char *fs_bind_source(const char *bundle, const char *source);
 /* Tests set it to exercise the mount(2)-only path used on kernels before 5.12 (no
  * open_tree/move_mount/mount_setattr). */
 extern bool fs_legacy_mount_api;
+/* open_tree, move_mount, fsopen and mount_setattr are usable (and not disabled by the above). */
 bool fs_have_mount_api(void);
 
 /* mount(2) of a filesystem onto the mount point open as dstfd (through /proc/self/fd/N). */
 int fs_mount_on_fd(const char *source, int dstfd, const char *type, unsigned long flags, const char *data,
 		   const char *what, ocirun_error_t *err);
-/* Bind srcfd/srcpath (AT_EMPTY_PATH when srcpath is "") onto dstfd, recursively or not, then set
- * the MS_* flags in `set` and clear those in `clear` on the new top mount, keeping every other
- * flag of the source (the locked ones included). With the new mount API the flags are set
- * before the tree is attached and the attached mount's fd is returned (else -1 in *ret_mnt:
- * reopen the destination). */
+/* Bind srcfd/srcpath (AT_EMPTY_PATH when srcpath is "") onto dstfd, recursively or not. With the
+ * new mount API the MS_* flags in `set` are set and those in `clear` cleared on the new top mount
+ * before it is attached (every other flag of the source kept, the locked ones included) and the
+ * attached mount's fd goes to *ret_mnt. Without it *ret_mnt is -1: the caller reopens the
+ * destination and applies the flags with fs_remount_fd. */
 int fs_bind_on_fd(int srcfd, const char *srcpath, int dstfd, bool recursive, unsigned long set,
 		  unsigned long clear, int *ret_mnt, const char *what, ocirun_error_t *err);
 /* Change the MS_* flags of the mount whose root is open as fd, keeping the others. */
@@ -98,7 +98,7 @@ int fs_apply_mount(const struct fs_config *c, int rootfd, size_t i, ocirun_error
 /* The "cgroup" mount type: cgroup2 on a v2 host, a tmpfs with one read-only hierarchy per
  * controller on a v1/hybrid host. dstfd is the created destination. */
 int fs_mount_cgroup(const struct fs_config *c, int rootfd, const char *dest, int dstfd,
-		    const struct fs_mount_flags *mf, const char *what, ocirun_error_t *err);
+		    const struct fs_mount_flags *mf, ocirun_error_t *err);
 
 /* ---- dev.c ---- */
 
@@ -108,14 +108,14 @@ int fs_setup_dev(const struct fs_config *c, int rootfd, ocirun_error_t *err);
 /* ---- mountinfo.c (libmount) ---- */
 
 struct fs_mountinfo {
-	char *target;      /* mount point */
-	char *root;        /* root of the mount within its filesystem */
+	char *target; /* mount point */
+	char *root;   /* root of the mount within its filesystem */
 	char *fstype;
 	char *source;
-	char *vfs_opts;    /* per-mount options: "rw,nosuid,relatime" */
-	char *fs_opts;     /* superblock options: "rw,memory" */
+	char *vfs_opts;      /* per-mount options: "rw,nosuid,relatime" */
+	char *fs_opts;       /* superblock options: "rw,memory" */
 	unsigned long flags; /* MS_* parsed from vfs_opts */
-	bool shared;       /* "shared:N" among the optional fields */
+	bool shared;         /* "shared:N" among the optional fields */
 };
 
 /* Every mount of the calling process (in mountinfo order); fstype filters when non-NULL. */

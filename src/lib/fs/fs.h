@@ -13,11 +13,11 @@
 
 struct fs_config {
 	const struct oci_spec *spec;
-	const char *rootfs;   /* absolute, symlink-free host path of the root */
-	bool no_pivot;        /* --no-pivot: MS_MOVE + chroot */
-	bool in_userns;       /* a new user namespace: mknod is refused, bind device nodes */
-	bool new_cgroupns;    /* cgroup namespace was unshared (cgroup mounts show it) */
-	const char *bundle;   /* relative bind sources resolve against it; NULL: the cwd */
+	const char *rootfs; /* absolute, symlink-free host path of the root */
+	bool no_pivot;      /* --no-pivot: MS_MOVE + chroot */
+	bool in_userns;     /* a new user namespace: mknod is refused, bind device nodes */
+	bool new_cgroupns;  /* cgroup namespace was unshared (cgroup mounts show it) */
+	const char *bundle; /* relative bind sources resolve against it; NULL: the cwd */
 };
 
 /* Runtime, before clone: every mount's type/options are known, bind sources
@@ -40,12 +40,12 @@ int fs_finalize_rootfs(const struct fs_config *c, ocirun_error_t *err);
 /* Mount option vocabulary (bsearch table), shared with `features`. */
 struct mount_opt {
 	const char *name;
-	bool clear;            /* "rw" clears MS_RDONLY */
-	unsigned long flag;    /* MS_* */
+	bool clear;              /* "rw" clears MS_RDONLY */
+	unsigned long flag;      /* MS_* */
 	unsigned long long attr; /* MOUNT_ATTR_* for recursive r* forms, 0 otherwise */
-	bool recursive;        /* an "r" form applied with mount_setattr AT_RECURSIVE */
-	bool propagation;      /* shared, private, slave, unbindable and r* forms */
-	bool unsupported;      /* known but not implemented (idmap, ridmap, tmpcopyup) */
+	bool recursive;          /* an "r" form applied with mount_setattr AT_RECURSIVE */
+	bool propagation;        /* shared, private, slave, unbindable and r* forms */
+	bool unsupported;        /* known but not implemented (idmap, ridmap, tmpcopyup) */
 };
 const struct mount_opt *mount_opt_lookup(const char *name);
 const char *const *mount_opt_names(void);

@@ -18,8 +18,8 @@
 #endif
 
 /* Per-mount flags a bind remount can change; the others belong to the superblock. */
-#define BIND_FLAGS                                                                                 \
-	(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME |  \
+#define BIND_FLAGS                                                                                           \
+	(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME |           \
 	 MS_STRICTATIME | MS_NOSYMFOLLOW)
 #define ATIME_FLAGS (MS_NOATIME | MS_RELATIME | MS_STRICTATIME)
 
@@ -49,9 +49,9 @@ static void ms_to_attr(unsigned long set, unsigned long clear, struct mount_attr
 		unsigned long ms;
 		uint64_t attr;
 	} map[] = {
-		{ MS_RDONLY, MOUNT_ATTR_RDONLY },	  { MS_NOSUID, MOUNT_ATTR_NOSUID },
-		{ MS_NODEV, MOUNT_ATTR_NODEV },		  { MS_NOEXEC, MOUNT_ATTR_NOEXEC },
-		{ MS_NODIRATIME, MOUNT_ATTR_NODIRATIME }, { MS_NOSYMFOLLOW, MOUNT_ATTR_NOSYMFOLLOW },
+	    {MS_RDONLY, MOUNT_ATTR_RDONLY},         {MS_NOSUID, MOUNT_ATTR_NOSUID},
+	    {MS_NODEV, MOUNT_ATTR_NODEV},           {MS_NOEXEC, MOUNT_ATTR_NOEXEC},
+	    {MS_NODIRATIME, MOUNT_ATTR_NODIRATIME}, {MS_NOSYMFOLLOW, MOUNT_ATTR_NOSYMFOLLOW},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(map); i++) {
@@ -106,7 +106,7 @@ int fs_remount_fd(int fd, unsigned long set, unsigned long clear, bool recursive
 	set &= BIND_FLAGS;
 	clear &= BIND_FLAGS & ~set;
 	if (fs_have_mount_api()) {
-		struct mount_attr a = { 0 };
+		struct mount_attr a = {0};
 
 		/* Only what is named changes: flags the kernel locked on the source (a bind
 		 * from a more privileged mount namespace) stay as they are. */
@@ -116,13 +116,13 @@ int fs_remount_fd(int fd, unsigned long set, unsigned long clear, bool recursive
 		if (errno != EPERM || !(clear & cur))
 			return oerr(err, errno, "remount \"%s\"", what);
 		/* Clearing a locked flag is refused: keep it, as a remount of the source would. */
-		a = (struct mount_attr){ 0 };
+		a = (struct mount_attr){0};
 		ms_to_attr(set, clear & ~cur, &a);
 		return setattr(fd, recursive ? AT_RECURSIVE : 0, &a, what, err);
 	}
 	if (recursive)
-		return oerr_msg(err, EOPNOTSUPP, "remount \"%s\" recursively: needs mount_setattr (Linux 5.12)",
-				what);
+		return oerr_msg(err, EOPNOTSUPP,
+				"remount \"%s\" recursively: needs mount_setattr (Linux 5.12)", what);
 	/* MS_REMOUNT replaces every per-mount flag: start from the current ones. */
 	unsigned long flags = (cur & ~clear) | set;
 	if (set & ATIME_FLAGS)
@@ -137,7 +137,7 @@ int fs_remount_fd(int fd, unsigned long set, unsigned long clear, bool recursive
 
 int fs_setattr_fd(int fd, uint64_t set, uint64_t clr, bool recursive, const char *what, ocirun_error_t *err)
 {
-	struct mount_attr a = { .attr_set = set, .attr_clr = clr };
+	struct mount_attr a = {.attr_set = set, .attr_clr = clr};
 
 	if (!set && !clr)
 		return 0;
@@ -152,7 +152,7 @@ int fs_propagation_fd(int fd, unsigned long flag, const char *what, ocirun_error
 	char proc[32];
 
 	if (fs_have_mount_api()) {
-		struct mount_attr a = { .propagation = flag & ~MS_REC };
+		struct mount_attr a = {.propagation = flag & ~MS_REC};
 
 		return setattr(fd, flag & MS_REC ? AT_RECURSIVE : 0, &a, what, err);
 	}
@@ -183,17 +183,17 @@ int fs_bind_on_fd(int srcfd, const char *srcpath, int dstfd, bool recursive, uns
 		return bind_legacy(srcfd, srcpath, dstfd, recursive, what, err);
 	tree = open_tree(srcfd, srcpath,
 			 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0) |
-				 (srcpath[0] ? 0 : AT_EMPTY_PATH));
+			     (srcpath[0] ? 0 : AT_EMPTY_PATH));
 	if (tree < 0)
-		return oerr(err, errno, "bind mount \"%s\" on \"%s\": open_tree", srcpath[0] ? srcpath : "(fd)",
-			    what);
+		return oerr(err, errno, "bind mount \"%s\" on \"%s\": open_tree",
+			    srcpath[0] ? srcpath : "(fd)", what);
 	/* The flags are set while the clone is still detached: the destination never shows
 	 * the mount writable, even for an instant. */
 	if ((set | clear) && fs_remount_fd(tree, set, clear, false, what, err) < 0)
 		return oerr_ret(err);
 	if (move_mount(tree, "", dstfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-		return oerr(err, errno, "bind mount \"%s\" on \"%s\": move_mount", srcpath[0] ? srcpath : "(fd)",
-			    what);
+		return oerr(err, errno, "bind mount \"%s\" on \"%s\": move_mount",
+			    srcpath[0] ? srcpath : "(fd)", what);
 	*ret_mnt = TAKE_FD(tree);
 	return 0;
 }
@@ -220,9 +220,11 @@ int fs_reopen_mount(int rootfd, const char *rootfs, const char *dest, const char
 static int check_proc_dest(const char *real, const char *type, bool bind, ocirun_error_t *err)
 {
 	static const char *const emulated[] = {
-		"/proc/cpuinfo", "/proc/diskstats", "/proc/meminfo", "/proc/stat",
-		"/proc/swaps",	 "/proc/uptime",    "/proc/loadavg", "/proc/slabinfo",
-		"/proc/net/dev", "/proc/sys/kernel/ns_last_pid",
+	    "/proc/cpuinfo", "/proc/diskstats",
+	    "/proc/meminfo", "/proc/stat",
+	    "/proc/swaps",   "/proc/uptime",
+	    "/proc/loadavg", "/proc/slabinfo",
+	    "/proc/net/dev", "/proc/sys/kernel/ns_last_pid",
 	};
 
 	if (!fs_path_under(real, "/proc"))
@@ -242,8 +244,8 @@ struct mount_ctx {
 	const char *dest; /* clean container path as configured */
 	char *real;       /* container path the destination resolved to */
 	int dstfd;
-	int mnt;          /* fd of the new mount's root, -1 until known */
-	bool bound;       /* made by a bind: flags need a remount */
+	int mnt;    /* fd of the new mount's root, -1 until known */
+	bool bound; /* made by a bind: flags need a remount */
 	struct fs_mount_flags mf;
 };
 
@@ -260,7 +262,7 @@ static int do_bind(struct mount_ctx *x, ocirun_error_t *err)
  * bind the host's instance recursively instead, with the flags applied to every submount. */
 static int do_kernfs_fallback(struct mount_ctx *x, const char *host, ocirun_error_t *err)
 {
-	struct mount_attr a = { 0 };
+	struct mount_attr a = {0};
 
 	log_warn("mount %s on \"%s\" refused, binding the host's \"%s\" instead", x->m->type, x->dest, host);
 	if (fs_have_mount_api()) {
@@ -284,7 +286,8 @@ static int do_fs_mount(struct mount_ctx *x, ocirun_error_t *err)
 				  : xasprintf("context=\"%s\"", label);
 	else if (x->mf.data)
 		data = xstrdup(x->mf.data);
-	if (fs_mount_on_fd(x->m->source ? x->m->source : type, x->dstfd, type, flags, data, x->dest, &first) == 0)
+	if (fs_mount_on_fd(x->m->source ? x->m->source : type, x->dstfd, type, flags, data, x->dest,
+			   &first) == 0)
 		return 0;
 	if (first.code == EPERM && !strcmp(type, "proc"))
 		return do_kernfs_fallback(x, "/proc", err);
@@ -355,7 +358,7 @@ static int apply(struct mount_ctx *x, ocirun_error_t *err)
 		if (do_bind(x, err) < 0)
 			return oerr_ret(err);
 	} else if (!strcmp(x->m->type, "cgroup")) {
-		if (fs_mount_cgroup(x->c, x->rootfd, x->dest, x->dstfd, &x->mf, x->dest, err) < 0)
+		if (fs_mount_cgroup(x->c, x->rootfd, x->dest, x->dstfd, &x->mf, err) < 0)
 			return oerr_ret(err);
 	} else if (do_fs_mount(x, err) < 0) {
 		return oerr_ret(err);
@@ -367,7 +370,7 @@ int fs_apply_mount(const struct fs_config *c, int rootfd, size_t i, ocirun_error
 {
 	const struct oci_mount *m = &c->spec->mounts[i];
 	_cleanup_free_ char *dest = fs_path_clean(m->destination ? m->destination : "");
-	struct mount_ctx x = { .c = c, .m = m, .rootfd = rootfd, .dest = dest, .dstfd = -1, .mnt = -1 };
+	struct mount_ctx x = {.c = c, .m = m, .rootfd = rootfd, .dest = dest, .dstfd = -1, .mnt = -1};
 	int r = apply(&x, err);
 
 	if (x.dstfd >= 0)

@@ -23,7 +23,10 @@ static void iter_freep(struct libmnt_iter **it)
 }
 #define _cleanup_iter_ __attribute__((cleanup(iter_freep)))
 
-static char *dup_or_empty(const char *s) { return xstrdup(s ? s : ""); }
+static char *dup_or_empty(const char *s)
+{
+	return xstrdup(s ? s : "");
+}
 
 static void fill(struct fs_mountinfo *m, struct libmnt_fs *fs)
 {

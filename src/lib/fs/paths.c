@@ -19,7 +19,7 @@
 
 int fs_openat2(int dirfd, const char *path, int flags, uint64_t resolve)
 {
-	struct open_how how = { .flags = (uint64_t)flags, .resolve = resolve };
+	struct open_how how = {.flags = (uint64_t)flags, .resolve = resolve};
 	long fd;
 
 	if (flags & O_CREAT)
@@ -78,8 +78,11 @@ bool fs_path_under(const char *path, const char *prefix)
 int fs_container_path(int fd, const char *rootfs, char **ret, ocirun_error_t *err)
 {
 	char proc[32], buf[PATH_MAX];
-	size_t n = strcmp(rootfs, "/") ? strlen(rootfs) : 0;
+	size_t n = strlen(rootfs);
 	ssize_t len;
+
+	while (n > 0 && rootfs[n - 1] == '/')
+		n--; /* "/" itself, or a trailing slash */
 
 	len = readlink(fs_fd_proc_path(fd, proc, sizeof(proc)), buf, sizeof(buf) - 1);
 	if (len < 0)

@@ -45,6 +45,10 @@ static int open_proc_root(ocirun_error_t *err)
 		return fd;
 	fd = fs_openat2(AT_FDCWD, "/proc", O_PATH | O_DIRECTORY | O_CLOEXEC,
 			RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+	if (fd == -ENOSYS)
+		fd = open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1)
+		fd = -errno;
 	if (fd < 0)
 		return oerr(err, -fd, "open \"/proc\"");
 	return fd;
@@ -54,7 +58,7 @@ static int open_proc_root(ocirun_error_t *err)
  * procfs so the rest of the lookup can refuse every symlink. Returns the path below /proc. */
 static int rewrite_self(int proc, const char *rel, char **ret, ocirun_error_t *err)
 {
-	const char *names[] = { "thread-self", "self" };
+	const char *names[] = {"thread-self", "self"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		size_t n = strlen(names[i]);
@@ -74,6 +78,40 @@ static int rewrite_self(int proc, const char *rel, char **ret, ocirun_error_t *e
 	}
 	*ret = xstrdup(rel);
 	return 0;
+}
+
+/* Kernels before 5.6 have no openat2: walk the components with O_NOFOLLOW, refusing ".." and
+ * checking that each step is still on procfs. */
+static int open_beneath_legacy(int proc, const char *rel, int flags)
+{
+	_cleanup_free_ char *copy = xstrdup(rel);
+	_cleanup_close_ int dir = fcntl(proc, F_DUPFD_CLOEXEC, 3);
+	char *save = NULL, *comp = strtok_r(copy, "/", &save);
+
+	if (dir < 0)
+		return -errno;
+	if (!comp)
+		return -EISDIR;
+	while (comp) {
+		char *next = strtok_r(NULL, "/", &save);
+		int fd;
+
+		if (!strcmp(comp, ".."))
+			return -EXDEV;
+		fd = openat(dir, comp,
+			    next ? O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC
+				 : (flags & ~O_CREAT) | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+		if (fd < 0)
+			return -errno;
+		if (!is_procfs(fd)) {
+			close(fd);
+			return -EXDEV;
+		}
+		close(dir);
+		dir = fd;
+		comp = next;
+	}
+	return TAKE_FD(dir);
 }
 
 int fs_open_proc_file(const char *path, int flags, ocirun_error_t *err)
@@ -99,6 +137,8 @@ int fs_open_proc_file(const char *path, int flags, ocirun_error_t *err)
 	 * no mount crossings, nothing above /proc. */
 	fd = fs_openat2(proc, rel, (flags & ~O_CREAT) | O_CLOEXEC | O_NOCTTY,
 			RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV);
+	if (fd == -ENOSYS)
+		fd = open_beneath_legacy(proc, rel, flags);
 	if (fd < 0)
 		return oerr(err, -fd, "open \"%s\"", path);
 	if (!is_procfs(fd)) {

@@ -352,6 +352,7 @@ static int do_create(struct creation *c, ocirun_error_t *err)
 		.plan = &c->plan,
 		.sync_fd = pair[1],
 		.parent_sync_fd = pair[0],
+		.runtime_fds = { c->dirfd, c->root_fd, -1, -1 },
 		.fifo_fd = c->fifo_fd,
 		.runtime_pid = getpid(),
 		.no_pivot = c->o->no_pivot,

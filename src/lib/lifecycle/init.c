@@ -186,6 +186,7 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 	struct fs_config fc = {
 		.spec = s,
 		.rootfs = c->rootfs,
+		.bundle = c->bundle,
 		.no_pivot = c->no_pivot,
 		.in_userns = c->plan->in_user,
 		.new_cgroupns = (c->plan->late_flags & CLONE_NEWCGROUP) != 0,
@@ -202,11 +203,12 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 	pid_t host_pid = 0;
 
 	close(c->parent_sync_fd);
-	/* Die with the runtime while set-up is incomplete, and close the race
-	 * where it died before the prctl. */
+	for (size_t i = 0; i < ARRAY_SIZE(c->runtime_fds); i++)
+		if (c->runtime_fds[i] >= 0)
+			close(c->runtime_fds[i]);
+	/* Die with the runtime while set-up is incomplete. Had it died before
+	 * this prctl, the wait for GO below sees EOF on the socket instead. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	if (getppid() != c->runtime_pid)
-		_exit(1);
 	/* CVE-2019-5736: while this process still runs the ocirun binary, no
 	 * container process may open /proc/<pid>/exe and write through it.
 	 * Not dumpable: ptrace-mode access to /proc/<pid>/exe is denied. */

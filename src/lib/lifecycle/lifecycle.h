@@ -25,6 +25,7 @@ struct init_ctx {
 	struct ns_plan *plan;
 	int sync_fd;        /* the init's end */
 	int parent_sync_fd; /* the runtime's end: closed in the child */
+	int runtime_fds[4]; /* the runtime's own fds (state dir: its flock must not outlive create), closed in the child; -1 unused */
 	int fifo_fd;        /* exec.fifo opened O_RDONLY|O_NONBLOCK, or -1 (run: START over sync) */
 	pid_t runtime_pid;  /* for the PDEATHSIG race check */
 	bool no_pivot;

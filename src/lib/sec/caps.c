@@ -218,7 +218,7 @@ static int apply_ambient(const struct cap_masks *m, ocirun_error_t *err)
 			continue;
 		cap_label(cap, label, sizeof(label));
 		if (!(m->permitted & m->inheritable & CAP_BIT(cap))) {
-			log_warn("process.capabilities.ambient: %s is not in both the permitted and the "
+			log_debug("process.capabilities.ambient: %s is not in both the permitted and the "
 				 "inheritable set, ignoring it",
 				 label);
 			continue;

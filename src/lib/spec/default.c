@@ -45,7 +45,9 @@ static const char default_doc[] = JSON_TEXT({
 		},
 		{
 			"destination": "/dev/pts", "type": "devpts", "source": "devpts",
-			"options": [ "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5" ]
+			"options": [
+				"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"
+			]
 		},
 		{
 			"destination": "/dev/shm", "type": "tmpfs", "source": "shm",
@@ -76,8 +78,9 @@ static const char default_doc[] = JSON_TEXT({
 			{ "type": "mount" }
 		],
 		"maskedPaths": [
-			"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-			"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi"
+			"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
+			"/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
+			"/proc/sched_debug", "/sys/firmware", "/proc/scsi"
 		],
 		"readonlyPaths": [ "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger" ]
 	}
@@ -148,8 +151,9 @@ static const char rootless_format[] = JSON_TEXT({
 			{ "type": "user" }
 		],
 		"maskedPaths": [
-			"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-			"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi"
+			"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
+			"/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
+			"/proc/sched_debug", "/sys/firmware", "/proc/scsi"
 		],
 		"readonlyPaths": [ "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger" ]
 	}
@@ -181,7 +185,8 @@ const char *spec_default_json(bool rootless)
 	static char *docs[2];
 
 	if (!docs[rootless])
-		docs[rootless] = pretty(rootless ? xasprintf(rootless_format, (unsigned)geteuid(), (unsigned)getegid())
-						 : xstrdup(default_doc));
+		docs[rootless] =
+		    pretty(rootless ? xasprintf(rootless_format, (unsigned)geteuid(), (unsigned)getegid())
+				    : xstrdup(default_doc));
 	return docs[rootless];
 }

@@ -39,13 +39,13 @@ enum spec_ftype {
 struct spec_desc;
 
 struct spec_field {
-	const char *key;  /* the JSON name */
+	const char *key; /* the JSON name */
 	enum spec_ftype type;
-	int offset;       /* of the value in the parent struct */
-	int has_offset;   /* of the bool has_ flag, or SPEC_NONE */
-	int count_offset; /* of the size_t n_ count (arrays), or SPEC_NONE */
+	int offset;                  /* of the value in the parent struct */
+	int has_offset;              /* of the bool has_ flag, or SPEC_NONE */
+	int count_offset;            /* of the size_t n_ count (arrays), or SPEC_NONE */
 	const struct spec_desc *sub; /* SPEC_OBJ, SPEC_PTR, SPEC_ARRAY, SPEC_OBJ_MAP */
-	bool required;    /* absent or null is an error */
+	bool required;               /* absent or null is an error */
 };
 
 struct spec_desc {

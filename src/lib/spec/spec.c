@@ -22,36 +22,38 @@
 
 /* A compile error unless member m of struct S has type `type`, so a table row
  * cannot point the walker at a member of another type. */
-#define TYPE_CHECK(S, m, type)                                                                     \
+#define TYPE_CHECK(S, m, type)                                                                               \
 	(0 * sizeof(char[__builtin_types_compatible_p(__typeof__(((struct S *)0)->m), type) ? 1 : -1]))
-#define FIELD(k, ft, S, m, ctype, has, cnt, sub, req)                                              \
-	{ k, ft, (int)(offsetof(struct S, m) + TYPE_CHECK(S, m, ctype)), has, cnt, sub, req }
+#define FIELD(k, ft, S, m, ctype, has, cnt, sub, req)                                                        \
+	{                                                                                                    \
+		k, ft, (int)(offsetof(struct S, m) + TYPE_CHECK(S, m, ctype)), has, cnt, sub, req            \
+	}
 #define HAS(S, m) ((int)(offsetof(struct S, has_##m) + TYPE_CHECK(S, has_##m, bool)))
 #define CNT(S, m) ((int)(offsetof(struct S, n_##m) + TYPE_CHECK(S, n_##m, size_t)))
 
-#define CT_STR char *
+#define CT_STR  char *
 #define CT_BOOL bool
-#define CT_I32 int32_t
-#define CT_U32 uint32_t
-#define CT_U16 uint16_t
-#define CT_I64 int64_t
-#define CT_U64 uint64_t
+#define CT_I32  int32_t
+#define CT_U32  uint32_t
+#define CT_U16  uint16_t
+#define CT_I64  int64_t
+#define CT_U64  uint64_t
 #define CT_STRV char **
-#define CT_MAP struct oci_map
+#define CT_MAP  struct oci_map
 
 /* VAL: zero/NULL when absent; REQ: absent is an error; OPT: sets has_<member>. */
-#define VAL(k, tag, S, m) FIELD(k, SPEC_##tag, S, m, CT_##tag, SPEC_NONE, SPEC_NONE, NULL, false)
-#define REQ(k, tag, S, m) FIELD(k, SPEC_##tag, S, m, CT_##tag, SPEC_NONE, SPEC_NONE, NULL, true)
-#define OPT(k, tag, S, m) FIELD(k, SPEC_##tag, S, m, CT_##tag, HAS(S, m), SPEC_NONE, NULL, false)
-#define U32S(k, S, m) FIELD(k, SPEC_U32_ARRAY, S, m, uint32_t *, SPEC_NONE, CNT(S, m), NULL, false)
-#define OBJ(k, S, m, T) FIELD(k, SPEC_OBJ, S, m, struct T, SPEC_NONE, SPEC_NONE, &desc_##T, false)
-#define PTR(k, S, m, T) FIELD(k, SPEC_PTR, S, m, struct T *, SPEC_NONE, SPEC_NONE, &desc_##T, false)
-#define ARR(k, S, m, T) FIELD(k, SPEC_ARRAY, S, m, struct T *, SPEC_NONE, CNT(S, m), &desc_##T, false)
+#define VAL(k, tag, S, m)  FIELD(k, SPEC_##tag, S, m, CT_##tag, SPEC_NONE, SPEC_NONE, NULL, false)
+#define REQ(k, tag, S, m)  FIELD(k, SPEC_##tag, S, m, CT_##tag, SPEC_NONE, SPEC_NONE, NULL, true)
+#define OPT(k, tag, S, m)  FIELD(k, SPEC_##tag, S, m, CT_##tag, HAS(S, m), SPEC_NONE, NULL, false)
+#define U32S(k, S, m)      FIELD(k, SPEC_U32_ARRAY, S, m, uint32_t *, SPEC_NONE, CNT(S, m), NULL, false)
+#define OBJ(k, S, m, T)    FIELD(k, SPEC_OBJ, S, m, struct T, SPEC_NONE, SPEC_NONE, &desc_##T, false)
+#define PTR(k, S, m, T)    FIELD(k, SPEC_PTR, S, m, struct T *, SPEC_NONE, SPEC_NONE, &desc_##T, false)
+#define ARR(k, S, m, T)    FIELD(k, SPEC_ARRAY, S, m, struct T *, SPEC_NONE, CNT(S, m), &desc_##T, false)
 #define OBJMAP(k, S, m, T) FIELD(k, SPEC_OBJ_MAP, S, m, struct T *, SPEC_NONE, CNT(S, m), &desc_##T, false)
 
-#define DESC(S, ...)                                                                               \
-	static const struct spec_field fields_##S[] = { __VA_ARGS__ };                             \
-	static const struct spec_desc desc_##S = { #S, sizeof(struct S), fields_##S, ARRAY_SIZE(fields_##S) }
+#define DESC(S, ...)                                                                                         \
+	static const struct spec_field fields_##S[] = {__VA_ARGS__};                                         \
+	static const struct spec_desc desc_##S = {#S, sizeof(struct S), fields_##S, ARRAY_SIZE(fields_##S)}
 
 /* Elements of an object-of-objects keep their JSON key in their first member. */
 _Static_assert(offsetof(struct oci_rdma, device) == 0, "map key first");
@@ -315,8 +317,8 @@ DESC(oci_spec,
 	PTR("linux", oci_spec, linux_, oci_linux));
 /* clang-format on */
 
-#define EXPORT_DESC(name, S)                                                                       \
-	const struct spec_desc name = { #S, sizeof(struct S), fields_##S, ARRAY_SIZE(fields_##S) }
+#define EXPORT_DESC(name, S)                                                                                 \
+	const struct spec_desc name = {#S, sizeof(struct S), fields_##S, ARRAY_SIZE(fields_##S)}
 EXPORT_DESC(spec_desc_config, oci_spec);
 EXPORT_DESC(spec_desc_process, oci_process);
 EXPORT_DESC(spec_desc_resources, oci_resources);
@@ -353,7 +355,7 @@ static size_t path_format(const struct jpath *p, char *buf, size_t size)
 }
 
 __attribute__((format(printf, 3, 4))) static int path_error(const struct walk *w, const struct jpath *p,
-							       const char *fmt, ...)
+							    const char *fmt, ...)
 {
 	char path[OCIRUN_ERR_MSG] = "", msg[OCIRUN_ERR_MSG];
 	va_list ap;
@@ -367,20 +369,20 @@ __attribute__((format(printf, 3, 4))) static int path_error(const struct walk *w
 }
 
 static const char *const expected_names[] = {
-	[SPEC_STR] = "a string",
-	[SPEC_BOOL] = "a boolean",
-	[SPEC_I32] = "a 32-bit integer",
-	[SPEC_U32] = "an unsigned 32-bit integer",
-	[SPEC_U16] = "an unsigned 16-bit integer",
-	[SPEC_I64] = "a 64-bit integer",
-	[SPEC_U64] = "an unsigned 64-bit integer",
-	[SPEC_STRV] = "an array of strings",
-	[SPEC_U32_ARRAY] = "an array of unsigned 32-bit integers",
-	[SPEC_MAP] = "an object",
-	[SPEC_OBJ] = "an object",
-	[SPEC_PTR] = "an object",
-	[SPEC_ARRAY] = "an array",
-	[SPEC_OBJ_MAP] = "an object",
+    [SPEC_STR] = "a string",
+    [SPEC_BOOL] = "a boolean",
+    [SPEC_I32] = "a 32-bit integer",
+    [SPEC_U32] = "an unsigned 32-bit integer",
+    [SPEC_U16] = "an unsigned 16-bit integer",
+    [SPEC_I64] = "a 64-bit integer",
+    [SPEC_U64] = "an unsigned 64-bit integer",
+    [SPEC_STRV] = "an array of strings",
+    [SPEC_U32_ARRAY] = "an array of unsigned 32-bit integers",
+    [SPEC_MAP] = "an object",
+    [SPEC_OBJ] = "an object",
+    [SPEC_PTR] = "an object",
+    [SPEC_ARRAY] = "an array",
+    [SPEC_OBJ_MAP] = "an object",
 };
 
 static int expected(const struct walk *w, const struct jpath *p, enum spec_ftype t)
@@ -461,7 +463,7 @@ static int parse_strv(const struct walk *w, const struct jpath *p, const json_t 
 	/* stored before it is filled: on error the caller frees what is there */
 	strv = *dst = alloc_array(n + 1, sizeof(char *));
 	for (size_t i = 0; i < n; i++) {
-		const struct jpath ip = { p, NULL, i };
+		const struct jpath ip = {p, NULL, i};
 		int r = parse_scalar(w, &ip, SPEC_STR, json_arr_get(v, i), &strv[i]);
 		if (r < 0)
 			return r;
@@ -482,7 +484,7 @@ static int parse_u32_array(const struct walk *w, const struct jpath *p, const js
 	*dst = alloc_array(n, sizeof(uint32_t));
 	*count = n;
 	for (size_t i = 0; i < n; i++) {
-		const struct jpath ip = { p, NULL, i };
+		const struct jpath ip = {p, NULL, i};
 		int r = parse_scalar(w, &ip, SPEC_U32, json_arr_get(v, i), &(*dst)[i]);
 		if (r < 0)
 			return r;
@@ -519,7 +521,7 @@ static size_t *unique_members(const json_t *obj, size_t *ret_n)
 		return NULL;
 	m = alloc_array(n, sizeof(*m));
 	for (size_t i = 0; i < n; i++)
-		m[i] = (struct member){ json_obj_key(obj, i), i };
+		m[i] = (struct member){json_obj_key(obj, i), i};
 	qsort(m, n, sizeof(*m), member_cmp);
 	order = alloc_array(n, sizeof(size_t));
 	for (size_t i = 0; i < n; i++)
@@ -542,7 +544,7 @@ static int parse_map(const struct walk *w, const struct jpath *p, const json_t *
 	m->items = alloc_array(n, sizeof(struct oci_kv));
 	m->n = n;
 	for (size_t i = 0; i < n; i++) {
-		const struct jpath kp = { p, json_obj_key(v, order[i]), 0 };
+		const struct jpath kp = {p, json_obj_key(v, order[i]), 0};
 		int r;
 
 		m->items[i].key = xstrdup(kp.key);
@@ -574,7 +576,7 @@ static int parse_items(const struct walk *w, const struct jpath *p, const struct
 	*(char **)(base + f->offset) = items;
 	*(size_t *)(base + f->count_offset) = n;
 	for (size_t i = 0; i < n; i++) {
-		struct jpath ip = { p, NULL, i };
+		struct jpath ip = {p, NULL, i};
 		const json_t *iv;
 		int r;
 
@@ -639,7 +641,7 @@ static int walk_object(const struct walk *w, const struct jpath *p, const struct
 		return p ? expected(w, p, SPEC_OBJ) : path_error(w, NULL, "expected a JSON object");
 	for (size_t i = 0; i < d->n_fields; i++) {
 		const struct spec_field *f = &d->fields[i];
-		const struct jpath fp = { p, f->key, 0 };
+		const struct jpath fp = {p, f->key, 0};
 		const json_t *fv = json_obj_get(v, f->key);
 		int r;
 
@@ -732,8 +734,8 @@ static int precheck(const char *text, size_t len, const char *what, ocirun_error
 	bool in_string = false;
 
 	if (len > SPEC_MAX_SIZE)
-		return oerr_msg(err, EFBIG, "%s%sdocument too large (%zu bytes, the limit is %u MiB)", what, sep,
-				len, SPEC_MAX_SIZE >> 20);
+		return oerr_msg(err, EFBIG, "%s%sdocument too large (%zu bytes, the limit is %u MiB)", what,
+				sep, len, SPEC_MAX_SIZE >> 20);
 	if (len == 0)
 		return oerr_msg(err, EINVAL, "%s%sinvalid JSON: empty document", what, sep);
 	for (size_t i = 0; i < len; i++) {
@@ -744,17 +746,18 @@ static int precheck(const char *text, size_t len, const char *what, ocirun_error
 				in_string = false;
 			} else if (c == '\\') {
 				if (len - i > 5 && memcmp(text + i + 1, "u0000", 5) == 0)
-					return oerr_msg(err, EINVAL,
-							"%s%sstring contains a NUL byte (\\u0000 at offset %zu)",
-							what, sep, i);
+					return oerr_msg(
+					    err, EINVAL,
+					    "%s%sstring contains a NUL byte (\\u0000 at offset %zu)", what,
+					    sep, i);
 				i++;
 			}
 		} else if (c == '"') {
 			in_string = true;
 		} else if (c == '[' || c == '{') {
 			if (++depth > SPEC_MAX_DEPTH)
-				return oerr_msg(err, EINVAL, "%s%sinvalid JSON: nested deeper than %d levels", what,
-						sep, SPEC_MAX_DEPTH);
+				return oerr_msg(err, EINVAL, "%s%sinvalid JSON: nested deeper than %d levels",
+						what, sep, SPEC_MAX_DEPTH);
 		} else if ((c == ']' || c == '}') && depth > 0) {
 			depth--;
 		}
@@ -771,7 +774,7 @@ static void json_freep(json_t **v)
 static int parse_doc(const char *text, size_t len, const char *what, const struct spec_desc *d, void **ret,
 		     ocirun_error_t *err)
 {
-	const struct walk w = { what ? what : "", err };
+	const struct walk w = {what ? what : "", err};
 	__attribute__((cleanup(json_freep))) json_t *root = NULL;
 	char *obj;
 	int r;

@@ -28,16 +28,26 @@ __attribute__((format(printf, 3, 4))) static int verr(ocirun_error_t *err, const
 	return oerr_msg(err, EINVAL, "%s: %s", what, msg);
 }
 
-static bool is_empty(const char *s) { return !s || !*s; }
-static bool is_absolute(const char *s) { return s && s[0] == '/'; }
+static bool is_empty(const char *s)
+{
+	return !s || !*s;
+}
+static bool is_absolute(const char *s)
+{
+	return s && s[0] == '/';
+}
 
-static int cmp_name(const void *key, const void *elem) { return strcmp(key, *(const char *const *)elem); }
+static int cmp_name(const void *key, const void *elem)
+{
+	return strcmp(key, *(const char *const *)elem);
+}
 
 /* Sorted for bsearch; the index doubles as a bit in the duplicate check. */
-static const char *const namespace_types[] = { "cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts" };
+static const char *const namespace_types[] = {"cgroup", "ipc",  "mount", "network",
+					      "pid",    "time", "user",  "uts"};
 
-static const char *const propagations[] = { "private", "rprivate", "rshared", "rslave", "runbindable",
-					    "shared",  "slave",    "unbindable" };
+static const char *const propagations[] = {"private",     "rprivate", "rshared", "rslave",
+					   "runbindable", "shared",   "slave",   "unbindable"};
 
 static ssize_t find_name(const char *name, const char *const *names, size_t n)
 {
@@ -62,7 +72,8 @@ int spec_validate_process(const struct oci_process *p, const char *what, const c
 			return verr(err, what, "%srlimits[%zu].type: must not be empty", prefix, i);
 		/* setrlimit() would fail with a bare EINVAL inside the container */
 		if (rl->soft > rl->hard)
-			return verr(err, what, "%srlimits[%zu]: soft limit %" PRIu64 " exceeds hard limit %" PRIu64,
+			return verr(err, what,
+				    "%srlimits[%zu]: soft limit %" PRIu64 " exceeds hard limit %" PRIu64,
 				    prefix, i, rl->soft, rl->hard);
 	}
 	return 0;
@@ -75,10 +86,12 @@ int spec_validate_resources(const struct oci_resources *r, const char *what, con
 		const struct oci_device_cgroup *d = &r->devices[i];
 
 		if (d->type && strcmp(d->type, "a") && strcmp(d->type, "b") && strcmp(d->type, "c"))
-			return verr(err, what, "%sdevices[%zu].type: unknown device type \"%s\" (want a, b or c)",
+			return verr(err, what,
+				    "%sdevices[%zu].type: unknown device type \"%s\" (want a, b or c)",
 				    prefix, i, d->type);
 		if (d->access && d->access[strspn(d->access, "rwm")])
-			return verr(err, what, "%sdevices[%zu].access: invalid access \"%s\" (want letters of rwm)",
+			return verr(err, what,
+				    "%sdevices[%zu].access: invalid access \"%s\" (want letters of rwm)",
 				    prefix, i, d->access);
 	}
 	return 0;
@@ -90,13 +103,13 @@ static int validate_hooks(const struct oci_hooks *h, const char *what, ocirun_er
 		const char *name;
 		size_t list, count;
 	} kinds[] = {
-#define KIND(json, m) { json, offsetof(struct oci_hooks, m), offsetof(struct oci_hooks, n_##m) }
-		KIND("prestart", prestart),
-		KIND("createRuntime", create_runtime),
-		KIND("createContainer", create_container),
-		KIND("startContainer", start_container),
-		KIND("poststart", poststart),
-		KIND("poststop", poststop),
+#define KIND(json, m) {json, offsetof(struct oci_hooks, m), offsetof(struct oci_hooks, n_##m)}
+	    KIND("prestart", prestart),
+	    KIND("createRuntime", create_runtime),
+	    KIND("createContainer", create_container),
+	    KIND("startContainer", start_container),
+	    KIND("poststart", poststart),
+	    KIND("poststop", poststop),
 #undef KIND
 	};
 
@@ -106,7 +119,8 @@ static int validate_hooks(const struct oci_hooks *h, const char *what, ocirun_er
 
 		for (size_t i = 0; i < n; i++) {
 			if (!is_absolute(list[i].path))
-				return verr(err, what, "hooks.%s[%zu].path: must be an absolute path, not \"%s\"",
+				return verr(err, what,
+					    "hooks.%s[%zu].path: must be an absolute path, not \"%s\"",
 					    kinds[k].name, i, list[i].path ? list[i].path : "");
 			if (list[i].has_timeout && list[i].timeout <= 0)
 				return verr(err, what, "hooks.%s[%zu].timeout: must be greater than zero",
@@ -122,7 +136,8 @@ static int validate_namespaces(const struct oci_linux *l, const char *what, ocir
 
 	for (size_t i = 0; i < l->n_namespaces; i++) {
 		const struct oci_namespace *ns = &l->namespaces[i];
-		ssize_t idx = ns->type ? find_name(ns->type, namespace_types, ARRAY_SIZE(namespace_types)) : -1;
+		ssize_t idx =
+		    ns->type ? find_name(ns->type, namespace_types, ARRAY_SIZE(namespace_types)) : -1;
 
 		if (idx < 0)
 			return verr(err, what, "linux.namespaces[%zu].type: unknown namespace \"%s\"", i,
@@ -132,8 +147,9 @@ static int validate_namespaces(const struct oci_linux *l, const char *what, ocir
 				    ns->type);
 		seen |= 1u << idx;
 		if (!is_empty(ns->path) && !is_absolute(ns->path))
-			return verr(err, what, "linux.namespaces[%zu].path: must be an absolute path, not \"%s\"",
-				    i, ns->path);
+			return verr(err, what,
+				    "linux.namespaces[%zu].path: must be an absolute path, not \"%s\"", i,
+				    ns->path);
 	}
 	return 0;
 }
@@ -149,17 +165,20 @@ static int validate_linux(const struct oci_linux *l, const char *what, ocirun_er
 		const struct oci_device *d = &l->devices[i];
 
 		if (!d->type || strlen(d->type) != 1 || !strchr("bcup", d->type[0]))
-			return verr(err, what, "linux.devices[%zu].type: unknown device type \"%s\" (want c, b, u or p)",
+			return verr(err, what,
+				    "linux.devices[%zu].type: unknown device type \"%s\" (want c, b, u or p)",
 				    i, d->type ? d->type : "");
 		if (!is_absolute(d->path))
-			return verr(err, what, "linux.devices[%zu].path: must be an absolute path, not \"%s\"", i,
+			return verr(err, what,
+				    "linux.devices[%zu].path: must be an absolute path, not \"%s\"", i,
 				    d->path ? d->path : "");
 	}
 	for (size_t i = 0; i < l->n_time_offsets; i++) {
 		const struct oci_time_offset *t = &l->time_offsets[i];
 
 		if (strcmp(t->clock, "monotonic") && strcmp(t->clock, "boottime"))
-			return verr(err, what, "linux.timeOffsets.%s: unknown clock (want monotonic or boottime)",
+			return verr(err, what,
+				    "linux.timeOffsets.%s: unknown clock (want monotonic or boottime)",
 				    t->clock);
 		if (t->nanosecs >= 1000000000u)
 			return verr(err, what, "linux.timeOffsets.%s.nanosecs: must be less than 1000000000",
@@ -167,7 +186,8 @@ static int validate_linux(const struct oci_linux *l, const char *what, ocirun_er
 	}
 	if (!is_empty(l->rootfs_propagation) &&
 	    find_name(l->rootfs_propagation, propagations, ARRAY_SIZE(propagations)) < 0)
-		return verr(err, what, "linux.rootfsPropagation: unknown propagation \"%s\"", l->rootfs_propagation);
+		return verr(err, what, "linux.rootfsPropagation: unknown propagation \"%s\"",
+			    l->rootfs_propagation);
 	if (l->seccomp && is_empty(l->seccomp->default_action))
 		return verr(err, what, "linux.seccomp.defaultAction: must not be empty");
 	if (l->resources)
