@@ -28,7 +28,7 @@ HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
 HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/%)
 OUT ?= ocirun
 
-.PHONY: all clean install test unit integration format format-check test-asan helpers deps demo
+.PHONY: all clean install test unit integration format format-check test-asan helpers deps demo test-vm bench fuzz
 
 all: $(OUT)
 
@@ -75,6 +75,18 @@ deps:
 
 demo: $(OUT)
 	@scripts/demo
+
+# The cgroup v2 checks in a qemu VM booting Debian's kernel (tests/vm).
+test-vm: $(OUT) helpers
+	@tests/vm/run
+
+# Start-up speed and memory against runc and crun (bench/).
+bench: $(OUT)
+	@bench/run
+
+# Each libFuzzer target for a bounded time (FUZZ_SECONDS, default 60).
+fuzz:
+	@tests/fuzz/run
 
 install: $(OUT)
 	install -D -m 0755 $(OUT) $(DESTDIR)$(BINDIR)/ocirun

@@ -31,5 +31,12 @@ CMD(kill);
 CMD(delete);
 CMD(list);
 CMD(spec);
+CMD(exec);
+CMD(pause);
+CMD(resume);
+CMD(update);
+CMD(events);
+CMD(ps);
+CMD(features);
 
 #endif

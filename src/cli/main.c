@@ -12,12 +12,19 @@
 static const struct cli_cmd commands[] = {
 	{ "create", cmd_create, "create [options] ID", "create a container" },
 	{ "delete", cmd_delete, "delete [-f|--force] ID", "delete a container and everything it holds" },
+	{ "events", cmd_events, "events [--stats] [--interval D] ID", "print resource usage and OOM events" },
+	{ "exec", cmd_exec, "exec [options] ID [COMMAND ARGS...]", "run a new process in a running container" },
+	{ "features", cmd_features, "features", "print what this runtime supports as JSON" },
 	{ "kill", cmd_kill, "kill [-a|--all] ID [SIGNAL]", "send a signal (default SIGTERM) to the container's init" },
 	{ "list", cmd_list, "list [-q] [-f|--format table|json]", "list containers" },
+	{ "pause", cmd_pause, "pause ID", "freeze every process of the container" },
+	{ "ps", cmd_ps, "ps [-f|--format table|json] ID [-- PS ARGS]", "list the processes of a container" },
+	{ "resume", cmd_resume, "resume ID", "thaw a paused container" },
 	{ "run", cmd_run, "run [options] ID", "create and start a container, wait for it" },
 	{ "spec", cmd_spec, "spec [-b DIR] [--rootless]", "write a default config.json" },
 	{ "start", cmd_start, "start ID", "start the user program of a created container" },
 	{ "state", cmd_state, "state ID", "print the state of a container as JSON" },
+	{ "update", cmd_update, "update [options] ID", "change the resource limits of a container" },
 };
 
 static const char *cur_cmd = "ocirun";
@@ -65,7 +72,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: ocirun [global options] COMMAND [options] [arguments]\n\n"
 		   "ocirun is an OCI container runtime with runc's command line.\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\nGlobal options:\n"
 		   "  --root DIR               state root (default /run/ocirun)\n"
 		   "  --log FILE               also write log lines to FILE\n"

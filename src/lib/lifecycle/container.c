@@ -158,15 +158,76 @@ static int save_cgroup(struct creation *c, ocirun_error_t *err)
 	return 0;
 }
 
-static int make_state(struct creation *c, ocirun_error_t *err)
+/* The device cgroup rules runc applies: the config's rules, then what
+ * every container needs (the default /dev nodes, ptys, mknod of anything),
+ * then each linux.devices node. The v1 driver replays the list in order and
+ * the v2 eBPF program lets the last match win, so appending allows works. */
+static struct oci_device_cgroup *device_rules(const struct oci_spec *s, size_t *ret_n)
 {
+	static const struct {
+		const char *type;
+		int64_t major, minor; /* -1: any */
+		const char *access;
+	} defaults[] = {
+		{ "c", -1, -1, "m" },   { "b", -1, -1, "m" },    { "c", 1, 3, "rwm" },  { "c", 1, 8, "rwm" },
+		{ "c", 1, 7, "rwm" },   { "c", 5, 0, "rwm" },    { "c", 1, 5, "rwm" },  { "c", 1, 9, "rwm" },
+		{ "c", 5, 1, "rwm" },   { "c", 136, -1, "rwm" }, { "c", 5, 2, "rwm" },  { "c", 10, 200, "rwm" },
+	};
+	const struct oci_resources *r = s->linux_ ? s->linux_->resources : NULL;
+	size_t n_spec = r ? r->n_devices : 0, n_dev = s->linux_ ? s->linux_->n_devices : 0, n = 0;
+	struct oci_device_cgroup *v = xzalloc((n_spec + ARRAY_SIZE(defaults) + n_dev) * sizeof(*v));
+
+	for (size_t i = 0; i < n_spec; i++)
+		v[n++] = r->devices[i];
+	for (size_t i = 0; i < ARRAY_SIZE(defaults); i++)
+		v[n++] = (struct oci_device_cgroup){
+			.allow = true,
+			.type = (char *)defaults[i].type,
+			.has_major = true,
+			.major = defaults[i].major,
+			.has_minor = true,
+			.minor = defaults[i].minor,
+			.access = (char *)defaults[i].access,
+		};
+	for (size_t i = 0; i < n_dev; i++) {
+		const struct oci_device *d = &s->linux_->devices[i];
+		if (!d->type || (d->type[0] != 'c' && d->type[0] != 'b' && d->type[0] != 'u'))
+			continue;
+		v[n++] = (struct oci_device_cgroup){
+			.allow = true,
+			.type = d->type[0] == 'b' ? "b" : "c",
+			.has_major = true,
+			.major = d->major,
+			.has_minor = true,
+			.minor = d->minor,
+			.access = "rwm",
+		};
+	}
+	*ret_n = n;
+	return v;
+}
+
+static int make_cgroup(struct creation *c, ocirun_error_t *err)
+{
+	const struct oci_linux *l = c->spec->linux_;
 	struct cgroup_opts co = {
 		.id = c->o->id,
-		.path = c->spec->linux_ ? c->spec->linux_->cgroups_path : NULL,
+		.path = l ? l->cgroups_path : NULL,
 		.systemd = c->ctx->systemd_cgroup,
 		.rootless = c->ctx->rootless == 1,
 	};
+	struct oci_resources res = { 0 };
+	_cleanup_free_ struct oci_device_cgroup *rules = NULL;
 
+	if (l && l->resources)
+		res = *l->resources;
+	rules = device_rules(c->spec, &res.n_devices);
+	res.devices = rules;
+	return cgroup_create(&co, &res, &c->cg, err);
+}
+
+static int make_state(struct creation *c, ocirun_error_t *err)
+{
 	if (state_root_open(c->ctx->root, &c->root_fd, err) < 0 ||
 	    state_dir_create(c->root_fd, c->o->id, &c->dirfd, err) < 0)
 		return oerr_ret(err);
@@ -193,7 +254,7 @@ static int make_state(struct creation *c, ocirun_error_t *err)
 	 * leaves a record that `delete --force` can clean up from. */
 	if (state_write(c->dirfd, &c->st, err) < 0)
 		return oerr_ret(err);
-	if (cgroup_create(&co, c->spec->linux_ ? c->spec->linux_->resources : NULL, &c->cg, err) < 0)
+	if (make_cgroup(c, err) < 0)
 		return oerr_ret(err);
 	if (save_cgroup(c, err) < 0 || state_write(c->dirfd, &c->st, err) < 0)
 		return oerr_ret(err);

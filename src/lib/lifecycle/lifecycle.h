@@ -55,6 +55,21 @@ int process_prepare(struct process_plan *pp, ocirun_error_t *err);
 /* Returns only on failure. */
 int process_exec(struct process_plan *pp, ocirun_error_t *err);
 
+/* A container opened by a command: its state dir locked, its state and
+ * cgroup loaded. */
+struct ocirun_ctx;
+typedef struct cgroup cgroup_t;
+struct opened {
+	int root_fd;
+	int dirfd;
+	struct container_state *st;
+	cgroup_t *cg;
+};
+int open_container(const struct ocirun_ctx *ctx, const char *id, struct opened *o, ocirun_error_t *err);
+void opened_release(struct opened *o);
+/* created / running / paused / stopped / creating */
+const char *status_with_cgroup(const struct opened *o);
+
 /* Container status from state + liveness + fifo + cgroup freezer. */
 const char *container_status(int dirfd, const struct container_state *st);
 

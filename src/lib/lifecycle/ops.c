@@ -17,14 +17,7 @@
 #include "ocirun/ocirun.h"
 #include "signals/signals.h"
 
-struct opened {
-	int root_fd;
-	int dirfd;
-	struct container_state *st;
-	cgroup_t *cg;
-};
-
-static void opened_release(struct opened *o)
+void opened_release(struct opened *o)
 {
 	if (o->dirfd >= 0)
 		close(o->dirfd);
@@ -34,8 +27,7 @@ static void opened_release(struct opened *o)
 	state_free(o->st);
 }
 
-/* Open and lock the container's state dir and load its state. */
-static int open_container(const struct ocirun_ctx *ctx, const char *id, struct opened *o, ocirun_error_t *err)
+int open_container(const struct ocirun_ctx *ctx, const char *id, struct opened *o, ocirun_error_t *err)
 {
 	o->root_fd = o->dirfd = -1;
 	o->st = NULL;
@@ -71,7 +63,7 @@ const char *container_status(int dirfd, const struct container_state *st)
 	return "running";
 }
 
-static const char *status_with_cgroup(const struct opened *o)
+const char *status_with_cgroup(const struct opened *o)
 {
 	const char *s = container_status(o->dirfd, o->st);
 
