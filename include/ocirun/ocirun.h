@@ -51,6 +51,28 @@ struct ocirun_list_entry {
 int ocirun_list(const struct ocirun_ctx *ctx, struct ocirun_list_entry **ret, size_t *ret_n, ocirun_error_t *err);
 void ocirun_list_free(struct ocirun_list_entry *e, size_t n);
 
+struct ocirun_exec_opts {
+	const char *id;
+	const char *process_file;  /* --process: a process.json replacing everything below */
+	char **args;               /* COMMAND ARGS */
+	bool tty;                  /* --tty */
+	const char *cwd;           /* --cwd */
+	char **env;                /* --env, appended to the config's */
+	const char *user;          /* --user uid[:gid] */
+	char **additional_gids;    /* --additional-gids */
+	char **caps;               /* --cap, added to every set */
+	bool no_new_privs;         /* --no-new-privs */
+	int preserve_fds;
+	const char *pid_file;
+	const char *console_socket;
+	bool detach;
+	bool ignore_paused;
+};
+/* Run a new process in a running container; *ret_status is its exit code
+ * (0 when detached). */
+int ocirun_exec(const struct ocirun_ctx *ctx, const struct ocirun_exec_opts *o, int *ret_status,
+		ocirun_error_t *err);
+
 /* Signal names: "KILL", "SIGKILL", "9"; -1 when unknown. */
 int ocirun_signal_from_name(const char *name);
 

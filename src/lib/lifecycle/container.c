@@ -467,79 +467,6 @@ static int wait_exec(struct creation *c, ocirun_error_t *err)
 	return oerr_msg(err, EPROTO, "sync: expected EOF after START, got %s", sync_type_name(m.hdr.type));
 }
 
-static int exit_code(int status)
-{
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return 255;
-}
-
-static void forward_signal(struct creation *c, int sig)
-{
-	if (sig == SIGWINCH && c->console_fd >= 0) {
-		term_copy_size(STDIN_FILENO, c->console_fd);
-		return;
-	}
-	if (c->pidfd >= 0)
-		syscall(SYS_pidfd_send_signal, c->pidfd, sig, NULL, 0);
-	else
-		kill(c->pid, sig);
-}
-
-/* Foreground run: forward signals, proxy the pty, reap the init. */
-static int wait_foreground(struct creation *c, const sigset_t *mask, int *ret_status, ocirun_error_t *err)
-{
-	_cleanup_close_ int sfd = signalfd(-1, mask, SFD_CLOEXEC);
-	struct termios saved;
-	bool raw = false, stdin_open = true;
-	int status = 0;
-
-	if (sfd < 0)
-		return oerr(err, errno, "signalfd");
-	if (c->console_fd >= 0) {
-		raw = term_raw(STDIN_FILENO, &saved, NULL) == 0 && isatty(STDIN_FILENO);
-		term_copy_size(STDIN_FILENO, c->console_fd);
-	}
-	for (;;) {
-		struct pollfd fds[3] = { { sfd, POLLIN, 0 }, { -1, POLLIN, 0 }, { -1, POLLIN, 0 } };
-		struct signalfd_siginfo si;
-		pid_t w;
-
-		if (c->console_fd >= 0) {
-			fds[1].fd = stdin_open ? STDIN_FILENO : -1;
-			fds[2].fd = c->console_fd;
-		}
-		if (poll(fds, 3, -1) < 0 && errno != EINTR)
-			break;
-		if (fds[1].revents && term_pump(STDIN_FILENO, c->console_fd) <= 0)
-			stdin_open = false;
-		if (fds[2].revents && term_pump(c->console_fd, STDOUT_FILENO) == 0) {
-			close(c->console_fd);
-			c->console_fd = -1;
-		}
-		if (!(fds[0].revents & POLLIN) || read(sfd, &si, sizeof(si)) != sizeof(si))
-			continue;
-		if (si.ssi_signo != SIGCHLD) {
-			forward_signal(c, (int)si.ssi_signo);
-			continue;
-		}
-		while ((w = waitpid(-1, &status, WNOHANG)) > 0 && w != c->pid)
-			;
-		if (w == c->pid)
-			break;
-	}
-	if (c->console_fd >= 0)
-		while (term_pump(c->console_fd, STDOUT_FILENO) > 0)
-			;
-	if (raw)
-		term_restore(STDIN_FILENO, &saved);
-	c->pid = 0;
-	*ret_status = exit_code(status);
-	return 0;
-}
-
 static void run_poststart(struct creation *c)
 {
 	ocirun_error_t e = { 0 };
@@ -601,7 +528,9 @@ int ocirun_run(const struct ocirun_ctx *ctx, const struct ocirun_create_opts *o,
 	if (r == 0) {
 		run_poststart(&c);
 		if (!o->detach) {
-			r = wait_foreground(&c, &mask, ret_status, err);
+			r = wait_foreground(c.pid, c.pidfd, c.console_fd, &mask, ret_status, err);
+			c.pid = 0;
+			c.console_fd = -1; /* closed by wait_foreground */
 			if (!o->keep)
 				run_cleanup(&c);
 		}

@@ -107,15 +107,14 @@ static char *state_json(struct init_ctx *c, pid_t host_pid, const char *status)
 	return text;
 }
 
-static int setup_terminal(struct init_ctx *c, ocirun_error_t *err)
+int process_setup_terminal(int sync_fd, const struct oci_box *size, bool bind_console, ocirun_error_t *err)
 {
 	int master = -1, slave = -1;
 
 	if (term_open_pty(&master, &slave, err) < 0)
 		return oerr_prefix(err, "terminal");
-	if (term_set_size(master, c->spec->process->console_size, err) < 0 ||
-	    sync_send(c->sync_fd, SYNC_CONSOLE, 0, NULL, 0, master, err) < 0 || term_make_controlling(slave, err) < 0 ||
-	    term_bind_console(slave, err) < 0) {
+	if (term_set_size(master, size, err) < 0 || sync_send(sync_fd, SYNC_CONSOLE, 0, NULL, 0, master, err) < 0 ||
+	    term_make_controlling(slave, err) < 0 || (bind_console && term_bind_console(slave, err) < 0)) {
 		close(master);
 		close(slave);
 		return oerr_prefix(err, "terminal");
@@ -236,7 +235,7 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 		init_fail(c, &err);
 	if (fs_enter_rootfs(&fc, &err) < 0)
 		init_fail(c, &err);
-	if (s->process->terminal && setup_terminal(c, &err) < 0)
+	if (s->process->terminal && process_setup_terminal(c->sync_fd, s->process->console_size, true, &err) < 0)
 		init_fail(c, &err);
 	if (s->hostname && *s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0) {
 		oerr(&err, errno, "sethostname \"%s\"", s->hostname);

@@ -70,6 +70,17 @@ void opened_release(struct opened *o);
 /* created / running / paused / stopped / creating */
 const char *status_with_cgroup(const struct opened *o);
 
+/* Open a pty in the container's devpts, send its master over the sync
+ * socket (CONSOLE), make the slave the controlling terminal and stdio, and
+ * (for the init) bind it onto /dev/console. */
+int process_setup_terminal(int sync_fd, const struct oci_box *size, bool bind_console, ocirun_error_t *err);
+
+/* Wait for pid (our child): forward the signals of mask (blocked by the
+ * caller) to it, proxy console_fd (closed here) to stdio, and give its exit
+ * code (128+N for signal N). */
+#include <signal.h>
+int wait_foreground(pid_t pid, int pidfd, int console_fd, const sigset_t *mask, int *ret_status, ocirun_error_t *err);
+
 /* Container status from state + liveness + fifo + cgroup freezer. */
 const char *container_status(int dirfd, const struct container_state *st);
 

@@ -114,6 +114,12 @@ int ns_plan_make(const struct oci_spec *s, struct ns_plan *p, ocirun_error_t *er
 		ns_plan_release(p);
 		return oerr_msg(err, EINVAL, "linux.namespaces: a mount namespace is required");
 	}
+	ns_plan_sort_joins(p);
+	return 0;
+}
+
+void ns_plan_sort_joins(struct ns_plan *p)
+{
 	/* insertion sort by join order: user first, mount last */
 	for (size_t i = 1; i < p->n_join; i++)
 		for (size_t j = i; j > 0 && join_rank(p->join[j].type) < join_rank(p->join[j - 1].type); j--) {
@@ -121,7 +127,6 @@ int ns_plan_make(const struct oci_spec *s, struct ns_plan *p, ocirun_error_t *er
 			p->join[j] = p->join[j - 1];
 			p->join[j - 1] = t;
 		}
-	return 0;
 }
 
 void ns_plan_release(struct ns_plan *p)

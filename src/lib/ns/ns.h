@@ -38,6 +38,8 @@ const char *ns_proc_name(int flag);
  * stated type: `linux.namespaces[2].path: "/x" is not a network namespace`. */
 int ns_plan_make(const struct oci_spec *s, struct ns_plan *ret, ocirun_error_t *err);
 void ns_plan_release(struct ns_plan *p);
+/* Order joins: user first (it grants the rights for the rest), mount last. */
+void ns_plan_sort_joins(struct ns_plan *p);
 /* Open every join path (before any setns: joining a mount namespace changes
  * how later paths resolve). */
 int ns_open_joins(struct ns_plan *p, ocirun_error_t *err);

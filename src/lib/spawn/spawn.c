@@ -22,7 +22,9 @@ pid_t spawn_process(unsigned long ns_flags, int cgroup_fd, bool clone_parent, in
 	memset(&args, 0, sizeof(args));
 	args.flags = ns_flags | CLONE_PIDFD | (clone_parent ? CLONE_PARENT : 0);
 	args.pidfd = (uint64_t)(uintptr_t)&pidfd;
-	args.exit_signal = SIGCHLD;
+	/* clone3 refuses an exit signal with CLONE_PARENT: the child then
+	 * inherits ours (SIGCHLD), delivered to the shared parent. */
+	args.exit_signal = clone_parent ? 0 : SIGCHLD;
 	if (cgroup_fd >= 0) {
 		args.flags |= CLONE_INTO_CGROUP;
 		args.cgroup = (uint64_t)cgroup_fd;

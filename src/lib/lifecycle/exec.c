@@ -1,0 +1,338 @@
+/* exec: a new process in a running container. The runtime forks an
+ * intermediate, puts it in the container's cgroup, and lets it join the
+ * init's namespaces (user first, mount last); the intermediate forks the
+ * process as our sibling (CLONE_PARENT) so that it lands in the pid
+ * namespace and we can wait for it. The process then runs the same set-up
+ * as the init's user process (process.c): rlimits, user, caps, seccomp.
+ *
+ *   runtime                  intermediate               process
+ *   fork ------------------> (born)
+ *   cgroup_enter(mid)
+ *   GO --------------------> setns(...), clone ------> (born in the pid ns)
+ *     <--------------------- PID(pid); _exit
+ *     <------------------------------------------------ CONSOLE + fd   [tty]
+ *     <------------------------------------------------ EOF on exec / ERROR
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "base/util.h"
+#include "cgroup/cgroup.h"
+#include "lifecycle/lifecycle.h"
+#include "ocirun/ocirun.h"
+#include "spawn/spawn.h"
+#include "sync/sync.h"
+#include "term/term.h"
+
+struct execution {
+	struct opened o;
+	struct oci_spec *spec;    /* the container's config: defaults and seccomp */
+	struct oci_process *file; /* --process */
+	struct oci_process *p;    /* what runs: spec->process or file */
+	seccomp_prog_t *seccomp;
+	struct ns_plan plan;
+	int sync_fd;
+	pid_t pid;
+	int pidfd;
+	int console_fd;
+};
+
+static void execution_release(struct execution *x)
+{
+	if (x->sync_fd >= 0)
+		close(x->sync_fd);
+	if (x->pidfd >= 0)
+		close(x->pidfd);
+	if (x->console_fd >= 0)
+		close(x->console_fd);
+	ns_plan_release(&x->plan);
+	seccomp_prog_free(x->seccomp);
+	spec_free_process(x->file);
+	spec_free(x->spec);
+	opened_release(&x->o);
+}
+
+static void strv_append_all(char ***dst, char *const *src)
+{
+	for (size_t i = 0; src && src[i]; i++)
+		strv_push(dst, src[i]);
+}
+
+static int parse_user(const char *s, struct oci_user *u, ocirun_error_t *err)
+{
+	_cleanup_free_ char *copy = xstrdup(s);
+	char *colon = strchr(copy, ':');
+	uint64_t v;
+
+	if (colon)
+		*colon = '\0';
+	if (parse_u64(copy, &v) < 0 || v > UINT32_MAX)
+		return oerr_msg(err, EINVAL, "--user: invalid uid \"%s\"", copy);
+	u->uid = (uint32_t)v;
+	if (colon) {
+		if (parse_u64(colon + 1, &v) < 0 || v > UINT32_MAX)
+			return oerr_msg(err, EINVAL, "--user: invalid gid \"%s\"", colon + 1);
+		u->gid = (uint32_t)v;
+	}
+	return 0;
+}
+
+/* Without --process: the container's process, with the flags applied. */
+static int build_process(struct execution *x, const struct ocirun_exec_opts *eo, ocirun_error_t *err)
+{
+	struct oci_process *p = x->spec->process;
+	struct oci_capabilities *c;
+
+	if (!eo->args || !eo->args[0])
+		return oerr_msg(err, EINVAL, "exec: a command is required (or --process FILE)");
+	strv_free(p->args);
+	p->args = strv_dup(eo->args);
+	strv_append_all(&p->env, eo->env);
+	if (eo->cwd) {
+		free(p->cwd);
+		p->cwd = xstrdup(eo->cwd);
+	}
+	p->terminal = eo->tty;
+	if (eo->user && parse_user(eo->user, &p->user, err) < 0)
+		return oerr_ret(err);
+	for (size_t i = 0; eo->additional_gids && eo->additional_gids[i]; i++) {
+		uint64_t g;
+		if (parse_u64(eo->additional_gids[i], &g) < 0 || g > UINT32_MAX)
+			return oerr_msg(err, EINVAL, "--additional-gids: invalid gid \"%s\"", eo->additional_gids[i]);
+		p->user.additional_gids =
+			xrealloc(p->user.additional_gids, (p->user.n_additional_gids + 1) * sizeof(uint32_t));
+		p->user.additional_gids[p->user.n_additional_gids++] = (uint32_t)g;
+	}
+	if (eo->caps && eo->caps[0]) {
+		if (!p->capabilities)
+			p->capabilities = xzalloc(sizeof(*p->capabilities));
+		c = p->capabilities;
+		strv_append_all(&c->bounding, eo->caps);
+		strv_append_all(&c->effective, eo->caps);
+		strv_append_all(&c->permitted, eo->caps);
+		strv_append_all(&c->ambient, eo->caps);
+	}
+	if (eo->no_new_privs)
+		p->no_new_privileges = true;
+	return 0;
+}
+
+/* Join every namespace the config lists, through the init's /proc entries. */
+static int plan_joins(struct execution *x, ocirun_error_t *err)
+{
+	const struct oci_linux *l = x->spec->linux_;
+
+	memset(&x->plan, 0, sizeof(x->plan));
+	for (size_t i = 0; l && i < l->n_namespaces && x->plan.n_join < NS_MAX; i++) {
+		int flag = ns_flag_from_name(l->namespaces[i].type);
+		if (!flag)
+			continue;
+		if (flag == CLONE_NEWUSER)
+			x->plan.in_user = true;
+		x->plan.join[x->plan.n_join].type = flag;
+		x->plan.join[x->plan.n_join].path = xasprintf("/proc/%d/ns/%s", (int)x->o.st->pid, ns_proc_name(flag));
+		x->plan.join[x->plan.n_join++].fd = -1;
+	}
+	ns_plan_sort_joins(&x->plan);
+	if (ns_open_joins(&x->plan, err) < 0)
+		return oerr_ret(err);
+	/* the fds pin the namespaces: make sure they were the init's */
+	if (!state_init_alive(x->o.st))
+		return oerr_msg(err, ESRCH, "container's init exited");
+	return 0;
+}
+
+__attribute__((noreturn)) static void exec_child(struct execution *x, int sock, const struct ocirun_exec_opts *eo)
+{
+	struct process_plan pp = {
+		.p = x->p,
+		.seccomp = x->seccomp,
+		.in_userns = x->plan.in_user,
+		.preserve_fds = eo->preserve_fds,
+	};
+	ocirun_error_t err = { 0 };
+
+	if ((x->p->terminal && process_setup_terminal(sock, x->p->console_size, false, &err) < 0) ||
+	    process_prepare(&pp, &err) < 0 || process_exec(&pp, &err) < 0)
+		sync_send_error(sock, &err);
+	_exit(1);
+}
+
+__attribute__((noreturn)) static void intermediate(struct execution *x, int sock, const struct ocirun_exec_opts *eo)
+{
+	ocirun_error_t err = { 0 };
+	struct sync_msg m;
+	pid_t pid;
+
+	close(x->sync_fd);
+	close(x->o.dirfd);
+	close(x->o.root_fd);
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* CVE-2019-5736: not dumpable while running the ocirun binary inside
+	 * the container's namespaces. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (sync_expect(sock, SYNC_GO, &m, &err) < 0 || ns_join_all(&x->plan, &err) < 0) {
+		sync_send_error(sock, &err);
+		_exit(1);
+	}
+	pid = spawn_process(0, -1, true, NULL, &err);
+	if (pid == 0)
+		exec_child(x, sock, eo);
+	if (pid < 0)
+		sync_send_error(sock, &err);
+	else
+		sync_send(sock, SYNC_PID, pid, NULL, 0, -1, &err);
+	_exit(pid < 0);
+}
+
+static int spawn_exec(struct execution *x, const struct ocirun_exec_opts *eo, ocirun_error_t *err)
+{
+	struct sync_msg m;
+	int pair[2], status;
+	pid_t mid;
+
+	if (sync_pair(pair, err) < 0)
+		return oerr_ret(err);
+	x->sync_fd = pair[0];
+	mid = spawn_process(0, -1, false, NULL, err);
+	if (mid < 0) {
+		close(pair[1]);
+		return oerr_ret(err);
+	}
+	if (mid == 0)
+		intermediate(x, pair[1], eo);
+	close(pair[1]);
+	if (x->o.cg && cgroup_enter(x->o.cg, mid, err) < 0) {
+		kill(mid, SIGKILL);
+		waitpid(mid, NULL, 0);
+		return oerr_prefix(err, "exec");
+	}
+	if (sync_send(x->sync_fd, SYNC_GO, 0, NULL, 0, -1, err) < 0 || sync_expect(x->sync_fd, SYNC_PID, &m, err) < 0) {
+		kill(mid, SIGKILL);
+		waitpid(mid, &status, 0);
+		return oerr_ret(err);
+	}
+	waitpid(mid, &status, 0);
+	x->pid = m.hdr.code;
+	x->pidfd = (int)syscall(SYS_pidfd_open, x->pid, 0);
+	return 0;
+}
+
+/* CONSOLE (with tty), then EOF once the program runs; a frame is an error. */
+static int finish_exec(struct execution *x, const struct ocirun_exec_opts *eo, ocirun_error_t *err)
+{
+	ocirun_error_t e = { 0 };
+	struct sync_msg m;
+
+	if (x->p->terminal) {
+		if (sync_expect(x->sync_fd, SYNC_CONSOLE, &m, err) < 0)
+			return oerr_ret(err);
+		x->console_fd = m.fd;
+		if (eo->console_socket) {
+			int r = term_send_fd(eo->console_socket, x->console_fd, err);
+			close(x->console_fd);
+			x->console_fd = -1;
+			if (r < 0)
+				return oerr_prefix(err, "--console-socket");
+		}
+	}
+	if (sync_recv(x->sync_fd, &m, &e) == 0) {
+		if (m.fd >= 0)
+			close(m.fd);
+		if (m.hdr.type == SYNC_ERROR)
+			return oerr_msg(err, m.hdr.code > 0 ? m.hdr.code : EIO, "exec failed: %s", m.payload);
+		return oerr_msg(err, EPROTO, "sync: unexpected %s", sync_type_name(m.hdr.type));
+	}
+	if (e.code != EPIPE)
+		return oerr_msg(err, e.code, "%s", e.msg);
+	if (eo->pid_file) {
+		_cleanup_free_ char *tmp = xasprintf("%s.ocirun-tmp", eo->pid_file);
+		char buf[32];
+		int n = snprintf(buf, sizeof(buf), "%d", (int)x->pid);
+		if (write_file(tmp, buf, (size_t)n, err) < 0 || rename(tmp, eo->pid_file) < 0) {
+			unlink(tmp);
+			return oerr(err, errno, "pid file \"%s\"", eo->pid_file);
+		}
+	}
+	return 0;
+}
+
+static int prepare(struct execution *x, const struct ocirun_ctx *ctx, const struct ocirun_exec_opts *eo,
+		   ocirun_error_t *err)
+{
+	const char *status;
+
+	if (open_container(ctx, eo->id, &x->o, err) < 0)
+		return oerr_ret(err);
+	status = status_with_cgroup(&x->o);
+	if (!strcmp(status, "paused") && !eo->ignore_paused)
+		return oerr_msg(err, EINVAL, "cannot exec in a paused container (use --ignore-paused)");
+	if (strcmp(status, "running") && strcmp(status, "created") && strcmp(status, "paused"))
+		return oerr_msg(err, EINVAL, "cannot exec in a %s container", status);
+	if (spec_load(x->o.st->bundle, &x->spec, err) < 0)
+		return oerr_prefix(err, "exec");
+	if (eo->process_file) {
+		_cleanup_free_ char *text = NULL;
+		size_t len;
+		if (read_file(eo->process_file, &text, &len, err) < 0 ||
+		    spec_parse_process(text, len, eo->process_file, &x->file, err) < 0)
+			return oerr_ret(err);
+		x->p = x->file;
+	} else {
+		if (build_process(x, eo, err) < 0)
+			return oerr_ret(err);
+		x->p = x->spec->process;
+	}
+	if (x->p->terminal && !eo->console_socket && eo->detach)
+		return oerr_msg(err, EINVAL, "exec: a tty needs --console-socket when detached");
+	if (caps_validate(x->p->capabilities, err) < 0 || rlimits_validate(x->p->rlimits, x->p->n_rlimits, err) < 0)
+		return oerr_prefix(err, "exec");
+	if (x->spec->linux_ && x->spec->linux_->seccomp && seccomp_compile(x->spec->linux_->seccomp, &x->seccomp, err) < 0)
+		return oerr_prefix(err, "exec");
+	return plan_joins(x, err);
+}
+
+int ocirun_exec(const struct ocirun_ctx *ctx, const struct ocirun_exec_opts *eo, int *ret_status, ocirun_error_t *err)
+{
+	static const int own[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS, SIGTTIN, SIGTTOU };
+	struct execution x = { .sync_fd = -1, .pidfd = -1, .console_fd = -1 };
+	sigset_t mask, old;
+	int r;
+
+	x.o.root_fd = x.o.dirfd = -1;
+	*ret_status = 0;
+	sigfillset(&mask);
+	for (size_t i = 0; i < ARRAY_SIZE(own); i++)
+		sigdelset(&mask, own[i]);
+	if (!eo->detach)
+		sigprocmask(SIG_BLOCK, &mask, &old);
+	r = prepare(&x, ctx, eo, err);
+	if (r == 0)
+		r = spawn_exec(&x, eo, err);
+	/* release the state lock: the process may run for long */
+	if (x.o.dirfd >= 0) {
+		close(x.o.dirfd);
+		x.o.dirfd = -1;
+	}
+	if (r == 0 && (r = finish_exec(&x, eo, err)) < 0) {
+		syscall(SYS_pidfd_send_signal, x.pidfd, SIGKILL, NULL, 0);
+		waitpid(x.pid, NULL, 0);
+	}
+	if (r == 0 && !eo->detach) {
+		r = wait_foreground(x.pid, x.pidfd, x.console_fd, &mask, ret_status, err);
+		x.console_fd = -1;
+	}
+	if (!eo->detach)
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	execution_release(&x);
+	return r;
+}
