@@ -73,6 +73,9 @@ struct ocirun_exec_opts {
 int ocirun_exec(const struct ocirun_ctx *ctx, const struct ocirun_exec_opts *o, int *ret_status,
 		ocirun_error_t *err);
 
+/* The runtime-spec features.md document (indented JSON). */
+char *ocirun_features(void);
+
 /* Signal names: "KILL", "SIGKILL", "9"; -1 when unknown. */
 int ocirun_signal_from_name(const char *name);
 

@@ -1,10 +1,17 @@
-/* features: placeholder until implemented. */
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "cli.h"
 
 CMD(features)
 {
+	char *text;
+
 	(void)ctx;
-	(void)argc;
-	(void)argv;
-	return cli_usage_error("features", "not implemented yet");
+	if (argc > 1)
+		return cli_usage_error("features", "unexpected argument \"%s\"", argv[1]);
+	text = ocirun_features();
+	printf("%s\n", text);
+	free(text);
+	return 0;
 }
