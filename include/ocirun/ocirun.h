@@ -79,4 +79,49 @@ char *ocirun_features(void);
 /* Signal names: "KILL", "SIGKILL", "9"; -1 when unknown. */
 int ocirun_signal_from_name(const char *name);
 
+/* ---- commands on the container's cgroup (lifecycle/cgops.c) ---- */
+
+#include <stdint.h>
+
+/* pause: freeze a running or created container ("container not running"
+ * otherwise); resume: thaw a paused one ("container not paused"). */
+int ocirun_pause(const struct ocirun_ctx *ctx, const char *id, ocirun_error_t *err);
+int ocirun_resume(const struct ocirun_ctx *ctx, const char *id, ocirun_error_t *err);
+
+/* update: runc's flags as given (NULL or "" = not given); sizes take runc's
+ * units ("512m", "1g", "-1"). With `resources` (a file, "-" for stdin) the
+ * flags are ignored. 0 leaves a value alone, as in runc. */
+struct ocirun_update_opts {
+	const char *resources;
+	const char *memory, *memory_swap, *memory_reservation, *kernel_memory, *kernel_memory_tcp;
+	const char *cpu_shares, *cpu_quota, *cpu_period, *cpu_rt_runtime, *cpu_rt_period;
+	const char *cpuset_cpus, *cpuset_mems;
+	int64_t pids_limit; /* -1 unlimited */
+	int64_t blkio_weight;
+	const char *l3_cache_schema, *mem_bw_schema; /* Intel RDT: refused */
+};
+int ocirun_update(const struct ocirun_ctx *ctx, const char *id, const struct ocirun_update_opts *o,
+		  ocirun_error_t *err);
+/* An integer flag (--pids-limit, --blkio-weight) as Go's flag package reads it. */
+int ocirun_update_int_flag(const char *flag, const char *value, int64_t *ret, ocirun_error_t *err);
+
+/* events: one JSON line per event, handed to emit (which returns < 0 to stop,
+ * errno set). With `stats`, one stats line; else a stats line every interval
+ * and an oom line per OOM kill until no process is left in the cgroup. */
+typedef int (*ocirun_event_fn)(const char *line, void *data);
+struct ocirun_events_opts {
+	bool stats;
+	int64_t interval_ns;
+};
+int ocirun_events(const struct ocirun_ctx *ctx, const char *id, const struct ocirun_events_opts *o,
+		  ocirun_event_fn emit, void *data, ocirun_error_t *err);
+/* Go's time.ParseDuration ("5s", "100ms", "1m30s", "0"): 0, -EINVAL or -ERANGE. */
+int ocirun_parse_duration(const char *s, int64_t *ret_ns);
+
+/* ps: host PIDs in the container's cgroup (*ret NULL when none). */
+int ocirun_ps(const struct ocirun_ctx *ctx, const char *id, pid_t **ret, size_t *ret_n, ocirun_error_t *err);
+/* Run `ps ARGS` (default -ef) and keep the header and the lines whose PID
+ * column names one of pids. */
+int ocirun_ps_table(const pid_t *pids, size_t n, char *const *args, char **ret, ocirun_error_t *err);
+
 #endif

@@ -32,17 +32,43 @@ rt() {
 	"$RUNTIME" --root "$TEST_ROOT" "$@"
 }
 
+# run_rt [--separate-stderr] ARGS...: like bats' `run rt ARGS...` (sets
+# $status, $output, $lines, and $stderr when separate), but the runtime's
+# stdio are files, not pipes: a container that outlives the command (a
+# runtime bug, or a create that should have failed) cannot hang the test.
+run_rt() {
+	local sep=""
+	if [ "${1:-}" = --separate-stderr ]; then
+		sep=1
+		shift
+	fi
+	local out="$TEST_TMP/rt.out" err="$TEST_TMP/rt.err"
+	status=0
+	if [ -n "$sep" ]; then
+		rt "$@" </dev/null >"$out" 2>"$err" || status=$?
+		stderr="$(cat "$err")"
+	else
+		rt "$@" </dev/null >"$out" 2>&1 || status=$?
+	fi
+	output="$(cat "$out")"
+	mapfile -t lines <<<"$output"
+	[ -n "$output" ] || lines=()
+}
+
 # run_ctr [ARG...]: set process.args (if given) and run the container $ID in
-# the foreground with `run`; bats' $status/$output hold its exit and output.
+# the foreground with `run`; $status/$output/$lines hold its exit and output.
+# stdout and stderr are two streams (runc copies each through its own pipe),
+# so their interleaving is undefined: scripts that check the order of
+# messages start with `exec 2>&1`.
 run_ctr() {
 	[ $# -gt 0 ] && set_args "$@"
-	run rt run -b "$BUNDLE" "$ID" </dev/null
+	run_rt run -b "$BUNDLE" "$ID"
 }
 
 # run_ctr_sep [ARG...]: like run_ctr with stdout in $output and stderr in $stderr.
 run_ctr_sep() {
 	[ $# -gt 0 ] && set_args "$@"
-	run --separate-stderr rt run -b "$BUNDLE" "$ID" </dev/null
+	run_rt --separate-stderr run -b "$BUNDLE" "$ID"
 }
 
 # start_detached [ID]: `run -d`; the container's stdio goes to
@@ -259,6 +285,31 @@ config_cap_mask() {
 	cap_mask $(jq -r --arg s "$1" '.process.capabilities[$s] // [] | .[]' "$BUNDLE/config.json")
 }
 
+# --- cgroups ---------------------------------------------------------------
+
+# cgroup_dir PID CONTROLLER: host directory of PID's cgroup for CONTROLLER:
+# its v1 hierarchy when CONTROLLER is mounted as one, else the v2 tree.
+cgroup_dir() {
+	local pid="$1" ctrl="$2" path
+	if [ "$(stat -f -c %T "/sys/fs/cgroup/$ctrl" 2>/dev/null)" = cgroupfs ]; then
+		path="$(awk -F: -v c="$ctrl" '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3 }' \
+			"/proc/$pid/cgroup")"
+		echo "/sys/fs/cgroup/$ctrl$path"
+		return
+	fi
+	path="$(awk -F: '$1 == "0" {print $3}' "/proc/$pid/cgroup")"
+	if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+		echo "/sys/fs/cgroup$path"
+	else
+		echo "/sys/fs/cgroup/unified$path"
+	fi
+}
+
+# cgroup_v1 CONTROLLER: CONTROLLER is a v1 hierarchy on this host.
+cgroup_v1() {
+	[ "$(stat -f -c %T "/sys/fs/cgroup/$1" 2>/dev/null)" = cgroupfs ]
+}
+
 # --- skips -----------------------------------------------------------------
 
 # requires FEATURE...: skip unless each holds.
@@ -277,6 +328,11 @@ requires() {
 			[ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ] ||
 				[ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ] ||
 				skip "needs cgroup v2"
+			;;
+		memory | pids | cpu)
+			cgroup_v1 "$f" || grep -qw "$f" /sys/fs/cgroup/cgroup.controllers 2>/dev/null ||
+				grep -qw "$f" /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null ||
+				skip "needs the $f cgroup controller"
 			;;
 		cgroupns)
 			[ -e /proc/self/ns/cgroup ] || skip "needs cgroup namespaces"

@@ -176,7 +176,7 @@ teardown() {
 	# fd 3 (bats' own) and fd 7 are open in the caller and must not leak.
 	# ls runs as a child of sh (pid 1), so its own directory fd is not counted.
 	set_args sh -c 'ls /proc/1/fd; exit 0'
-	run rt run -b "$BUNDLE" "$ID" </dev/null 7<"$BUNDLE/config.json"
+	run_rt run -b "$BUNDLE" "$ID" 7<"$BUNDLE/config.json"
 	[ "$status" -eq 0 ]
 	assert_eq "$(echo $output)" "0 1 2" "fds of pid 1"
 }

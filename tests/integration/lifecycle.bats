@@ -143,9 +143,9 @@ RFC3339='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-
 	pid="$(ctr_pid "$ID")"
 	local before
 	before="$(rt state "$ID")"
-	run rt run -d -b "$BUNDLE" "$ID" </dev/null
+	run_rt run -d -b "$BUNDLE" "$ID"
 	[ "$status" -ne 0 ]
-	run rt create -b "$BUNDLE" "$ID" </dev/null
+	run_rt create -b "$BUNDLE" "$ID"
 	[ "$status" -ne 0 ]
 	assert_eq "$(rt state "$ID")" "$before" "state after the failed reuse"
 	[ -d "/proc/$pid" ]

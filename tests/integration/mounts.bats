@@ -51,7 +51,7 @@ teardown() {
 
 @test "mounts: root.readonly makes / read-only" {
 	update_config '.root.readonly = true'
-	run_ctr sh -c 'grep -q " / / " /proc/self/mountinfo; awk "\$5 == \"/\" {print \$6}" /proc/self/mountinfo; touch /x'
+	run_ctr sh -c 'exec 2>&1; awk "\$5 == \"/\" {print \$6}" /proc/self/mountinfo; touch /x'
 	[ "$status" -ne 0 ]
 	has_opt "${lines[0]}" ro
 	assert_contains "$output" "Read-only file system"
@@ -97,7 +97,7 @@ teardown() {
 
 @test "mounts: readonlyPaths: /proc/sys is read-only" {
 	update_config '.linux.readonlyPaths = ["/proc/sys"]'
-	run_ctr sh -c 'awk "\$5 == \"/proc/sys\" {print \$6}" /proc/self/mountinfo; echo 1 > /proc/sys/kernel/domainname'
+	run_ctr sh -c 'exec 2>&1; awk "\$5 == \"/proc/sys\" {print \$6}" /proc/self/mountinfo; echo 1 > /proc/sys/kernel/domainname'
 	[ "$status" -ne 0 ]
 	has_opt "${lines[0]}" ro
 	assert_contains "$output" "Read-only file system"
@@ -116,7 +116,7 @@ teardown() {
 	mkdir -p "$TEST_TMP/src"
 	echo from-host >"$TEST_TMP/src/f"
 	add_bind "$TEST_TMP/src" /mnt/ro rbind ro
-	run_ctr sh -c 'cat /mnt/ro/f; touch /mnt/ro/new'
+	run_ctr sh -c 'exec 2>&1; cat /mnt/ro/f; touch /mnt/ro/new'
 	[ "$status" -ne 0 ]
 	assert_eq "${lines[0]}" from-host
 	assert_contains "$output" "Read-only file system"
@@ -128,7 +128,7 @@ teardown() {
 	printf '#!/bin/sh\necho ran\n' >"$TEST_TMP/src/script"
 	chmod 755 "$TEST_TMP/src/script"
 	add_bind "$TEST_TMP/src" /mnt/rw rbind rw nosuid nodev noexec
-	run_ctr sh -c 'awk "\$5 == \"/mnt/rw\" {print \$6}" /proc/self/mountinfo; echo from-ctr > /mnt/rw/new; /mnt/rw/script; exit 0'
+	run_ctr sh -c 'exec 2>&1; awk "\$5 == \"/mnt/rw\" {print \$6}" /proc/self/mountinfo; echo from-ctr > /mnt/rw/new; /mnt/rw/script; exit 0'
 	[ "$status" -eq 0 ]
 	local opts="${lines[0]}"
 	has_opt "$opts" rw
@@ -231,7 +231,7 @@ teardown() {
 }
 
 @test "dev: the device nodes work" {
-	run_ctr sh -c 'echo x > /dev/null && echo null-ok; head -c 4 /dev/zero | wc -c;
+	run_ctr sh -c 'exec 2>&1; echo x > /dev/null && echo null-ok; head -c 4 /dev/zero | wc -c;
 		head -c 8 /dev/urandom | wc -c; echo x > /dev/full; exit 0'
 	[ "$status" -eq 0 ]
 	assert_eq "${lines[0]}" null-ok

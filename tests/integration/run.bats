@@ -156,7 +156,7 @@ teardown() {
 @test "run: --bundle given as a relative path" {
 	set_args sh -c 'echo ok'
 	cd "$TEST_TMP"
-	run rt run -b bundle "$ID" </dev/null
+	run_rt run -b bundle "$ID"
 	[ "$status" -eq 0 ]
 	assert_eq "$output" ok
 }
@@ -164,7 +164,7 @@ teardown() {
 @test "run: without --bundle the current directory is the bundle" {
 	set_args sh -c 'echo ok'
 	cd "$BUNDLE"
-	run rt run "$ID" </dev/null
+	run_rt run "$ID"
 	[ "$status" -eq 0 ]
 	assert_eq "$output" ok
 }

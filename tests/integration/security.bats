@@ -178,7 +178,7 @@ set_caps() {
 @test "security: seccomp: an errno rule makes the syscall fail with EPERM" {
 	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
 		"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]}'
-	run_ctr sh -c 'grep "^Seccomp:" /proc/self/status; touch /tmp/file && echo touch-ok; mkdir /tmp/x'
+	run_ctr sh -c 'exec 2>&1; grep "^Seccomp:" /proc/self/status; touch /tmp/file && echo touch-ok; mkdir /tmp/x'
 	[ "$status" -ne 0 ]
 	assert_eq "${lines[0]}" "$(printf 'Seccomp:\t2')" Seccomp
 	assert_eq "${lines[1]}" touch-ok
@@ -205,7 +205,7 @@ set_caps() {
 @test "security: seccomp: SCMP_ACT_KILL kills the caller with SIGSYS" {
 	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
 		"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_KILL"}]}'
-	run_ctr sh -c 'mkdir /tmp/x; echo "rc=$?"'
+	run_ctr sh -c 'exec 2>&1; mkdir /tmp/x; echo "rc=$?"'
 	[ "$status" -eq 0 ]
 	# 128 + SIGSYS (31); the shell may also print "Bad system call".
 	assert_eq "${lines[-1]}" rc=159

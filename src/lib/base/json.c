@@ -141,9 +141,14 @@ json_gen_t *json_gen_new(bool pretty)
 		abort();
 	yajl_gen_config(g->g, yajl_gen_beautify, pretty ? 1 : 0);
 	if (pretty)
-		yajl_gen_config(g->g, yajl_gen_indent_string, "  ");
+		yajl_gen_config(g->g, yajl_gen_indent_string, "\t");
 	yajl_gen_config(g->g, yajl_gen_validate_utf8, 0);
 	return g;
+}
+
+void json_gen_set_indent(json_gen_t *g, const char *indent)
+{
+	yajl_gen_config(g->g, yajl_gen_indent_string, indent);
 }
 
 void json_gen_free(json_gen_t *g)

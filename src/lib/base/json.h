@@ -34,6 +34,9 @@ bool json_is_integer(const json_t *v);
 /* Generator. */
 typedef struct json_gen json_gen_t;
 json_gen_t *json_gen_new(bool pretty);
+/* Indent of a pretty generator: a tab by default (config files, as runc
+ * writes them); `state` output uses two spaces, as runc prints it. */
+void json_gen_set_indent(json_gen_t *g, const char *indent);
 void json_gen_free(json_gen_t *g);
 void json_gen_obj_open(json_gen_t *g);
 void json_gen_obj_close(json_gen_t *g);

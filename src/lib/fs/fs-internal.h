@@ -100,6 +100,12 @@ int fs_apply_mount(const struct fs_config *c, int rootfd, size_t i, ocirun_error
 int fs_mount_cgroup(const struct fs_config *c, int rootfd, const char *dest, int dstfd,
 		    const struct fs_mount_flags *mf, ocirun_error_t *err);
 
+/* ---- overlay.c ---- */
+
+/* Init, inside the new mount namespace, before the root's bind: when an overlay root is configured,
+ * mount it on c->rootfs (over a tmpfs holding the private upper when no upper is given). */
+int fs_overlay_mount(const struct fs_config *c, ocirun_error_t *err);
+
 /* ---- dev.c ---- */
 
 /* Default devices, linux.devices, /dev symlinks and /dev/ptmx in the root. */

@@ -25,6 +25,16 @@ struct fs_config {
  * `bundle` is the bundle dir (relative bind sources resolve against it). */
 int fs_validate(const struct oci_spec *s, const char *bundle, ocirun_error_t *err);
 
+/* Overlay roots (annotations org.ocirun.rootfs.overlay, .layers, .upper; docs/overlay.md).
+ * Runtime, before clone: the annotations are well formed, a new mount namespace is asked for, each
+ * layer and the upper are directories, and no layer, upper, work dir or mount point contains another.
+ * Every error names the annotation and the path. fs_validate calls it. */
+int fs_overlay_validate(const struct oci_spec *s, const char *bundle, ocirun_error_t *err);
+/* Runtime, in place of realpath(root.path): the absolute, symlink-free root into *ret. With an overlay
+ * root it first runs fs_overlay_validate, then creates what is missing and is never removed: the
+ * empty mount point root.path (org.ocirun.rootfs.layers) and the upper's work dir "<upper>.work". */
+int fs_resolve_root(const struct oci_spec *s, const char *bundle, char **ret, ocirun_error_t *err);
+
 /* Init, step 1: apply linux.rootfsPropagation to "/", bind the root on
  * itself, apply `mounts` in order (destinations resolved inside the root
  * without leaving it: CVE-2021-30465), create linux.devices and the default

@@ -80,6 +80,10 @@ int fs_prepare_rootfs(const struct fs_config *c, ocirun_error_t *err)
 		return oerr(err, errno, "change the propagation of \"/\" to %s", prop ? prop : "rslave");
 	if (make_parent_private(c->rootfs, flag, err) < 0)
 		return oerr_ret(err);
+	/* An overlay root is assembled on the root's path now that nothing propagates to the host;
+	 * the bind below then takes the overlay. */
+	if (fs_overlay_mount(c, err) < 0)
+		return oerr_ret(err);
 	/* pivot_root needs the new root to be a mount point. */
 	if (mount(c->rootfs, c->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return oerr(err, errno, "bind mount the root \"%s\" on itself", c->rootfs);

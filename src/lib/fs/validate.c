@@ -135,7 +135,7 @@ static int check_linux(const struct oci_linux *l, ocirun_error_t *err)
 
 int fs_validate(const struct oci_spec *s, const char *bundle, ocirun_error_t *err)
 {
-	if (check_root(s->root, bundle, err) < 0)
+	if (check_root(s->root, bundle, err) < 0 || fs_overlay_validate(s, bundle, err) < 0)
 		return oerr_ret(err);
 	for (size_t i = 0; i < s->n_mounts; i++)
 		if (check_mount(&s->mounts[i], i, bundle, err) < 0)

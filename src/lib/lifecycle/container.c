@@ -525,6 +525,11 @@ int ocirun_run(const struct ocirun_ctx *ctx, const struct ocirun_create_opts *o,
 	r = do_create(&c, err);
 	if (r == 0 && (r = wait_exec(&c, err)) < 0)
 		create_abort(&c);
+	/* the lock would block `state`, `kill` and the rest while we wait */
+	if (c.dirfd >= 0) {
+		close(c.dirfd);
+		c.dirfd = -1;
+	}
 	if (r == 0) {
 		run_poststart(&c);
 		if (!o->detach) {

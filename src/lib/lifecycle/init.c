@@ -235,6 +235,10 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 		init_fail(c, &err);
 	if (fs_enter_rootfs(&fc, &err) < 0)
 		init_fail(c, &err);
+	/* a missing cwd is created, as runc does; the root is ours now, so
+	 * symlinks in the path cannot lead out of it */
+	if (s->process->cwd && mkdir_p(s->process->cwd, 0755, &err) < 0)
+		init_fail(c, &err);
 	if (s->process->terminal && process_setup_terminal(c->sync_fd, s->process->console_size, true, &err) < 0)
 		init_fail(c, &err);
 	if (s->hostname && *s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0) {

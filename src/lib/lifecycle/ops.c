@@ -77,6 +77,7 @@ static char *state_text(const struct container_state *st, const char *status, bo
 	json_gen_t *g = json_gen_new(pretty);
 	char *t;
 
+	json_gen_set_indent(g, "  ");
 	state_emit(g, st, status);
 	t = json_gen_finish(g, NULL);
 	json_gen_free(g);
