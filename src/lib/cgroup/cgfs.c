@@ -214,13 +214,17 @@ int cg_remove(const char *path, const char *created, ocirun_error_t *err)
 	r = remove_children(p, 0, err);
 	if (r < 0)
 		return r;
+	r = rmdir_retry(p);
+	if (r < 0)
+		return oerr(err, -r, "remove cgroup \"%s\"", p);
+	/* Parents we made may hold other containers' cgroups now (a shared
+	 * cgroupsPath prefix): those stay, quietly, as runc leaves them. */
 	for (;;) {
-		r = rmdir_retry(p);
-		if (r < 0)
-			return oerr(err, -r, "remove cgroup \"%s\"", p);
 		if (strlen(p) <= clen)
 			return 0;
 		*strrchr(p, '/') = '\0';
+		if (rmdir(p) < 0 && errno != ENOENT)
+			return errno == EBUSY || errno == ENOTEMPTY ? 0 : oerr(err, errno, "remove cgroup \"%s\"", p);
 	}
 }
 

@@ -80,7 +80,7 @@ static int check_mount(const struct oci_mount *m, size_t i, const char *bundle, 
 		return oerr_msg(err, EINVAL, "mounts[%zu].source: a bind mount needs a source", i);
 	src = fs_bind_source(bundle, m->source);
 	if (stat(src, &st) < 0)
-		return oerr(err, errno, "mounts[%zu].source: stat \"%s\"", i, src);
+		return oerr(err, errno, "mounts[%zu].source (for \"%s\"): stat \"%s\"", i, dest, src);
 	return 0;
 }
 

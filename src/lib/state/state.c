@@ -34,16 +34,16 @@ int state_validate_id(const char *id, ocirun_error_t *err)
 	size_t n = id ? strlen(id) : 0;
 
 	if (n == 0)
-		return oerr_msg(err, EINVAL, "container id cannot be empty");
+		return oerr_msg(err, EINVAL, "container ID cannot be empty");
 	if (n > 1024)
-		return oerr_msg(err, EINVAL, "invalid container id: longer than 1024 bytes");
+		return oerr_msg(err, EINVAL, "invalid container ID: longer than 1024 bytes");
 	if (!strcmp(id, ".") || !strcmp(id, ".."))
-		return oerr_msg(err, EINVAL, "invalid container id \"%s\"", id);
+		return oerr_msg(err, EINVAL, "invalid container ID \"%s\"", id);
 	for (const char *p = id; *p; p++) {
 		char c = *p;
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
 		      c == '+' || c == '-' || c == '.'))
-			return oerr_msg(err, EINVAL, "invalid container id \"%s\": only letters, digits and _+-. are allowed",
+			return oerr_msg(err, EINVAL, "invalid container ID \"%s\": only letters, digits and _+-. are allowed",
 					id);
 	}
 	return 0;
