@@ -108,6 +108,7 @@ teardown() {
 	wait_for_file "$SHARED/ready"
 	wait_for_status "$ID" running
 	kill -TERM "$rpid"
+	wait_for_exit "$rpid"
 	local rc=0
 	wait "$rpid" || rc=$?
 	assert_eq "$rc" 42 "exit status of run"

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/fault.h"
 #include "base/log.h"
 #include "base/util.h"
 #include "cgroup/cgroup.h"
@@ -232,6 +233,7 @@ static int make_state(struct creation *c, ocirun_error_t *err)
 	    state_dir_create(c->root_fd, c->o->id, &c->dirfd, err) < 0)
 		return oerr_ret(err);
 	c->dir_made = true;
+	fault_point("create-state-dir");
 	if (state_lock(c->dirfd, err) < 0)
 		return oerr_ret(err);
 	c->st = (struct container_state){
@@ -258,6 +260,7 @@ static int make_state(struct creation *c, ocirun_error_t *err)
 		return oerr_ret(err);
 	if (save_cgroup(c, err) < 0 || state_write(c->dirfd, &c->st, err) < 0)
 		return oerr_ret(err);
+	fault_point("create-cgroup");
 	if (c->mode == MODE_CREATE) {
 		if (mkfifoat(c->dirfd, STATE_FIFO, 0600) < 0)
 			return oerr(err, errno, "mkfifo %s", STATE_FIFO);
@@ -360,12 +363,14 @@ static int drive_init(struct creation *c, ocirun_error_t *err)
 	c->st.start_time = proc_start_time(c->pid);
 	if (state_write(c->dirfd, &c->st, err) < 0)
 		return oerr_ret(err);
+	fault_point("create-clone");
 	if (c->plan.new_user && ns_write_id_maps(c->pid, s->linux_, c->ctx->rootless == 1, err) < 0)
 		return oerr_ret(err);
 	if (c->cg && cgroup_v2_fd(c->cg) < 0 && cgroup_enter(c->cg, c->pid, err) < 0)
 		return oerr_ret(err);
 	if (sync_send(c->sync_fd, SYNC_GO, c->pid, NULL, 0, -1, err) < 0)
 		return oerr_ret(err);
+	fault_point("create-go");
 	if (has_runtime_hooks(s)) {
 		if (sync_expect(c->sync_fd, SYNC_MOUNTS_DONE, &m, err) < 0 || run_runtime_hooks(c, s->hooks, err) < 0 ||
 		    sync_send_simple(c->sync_fd, SYNC_HOOKS_DONE, err) < 0)
@@ -385,11 +390,13 @@ static int drive_init(struct creation *c, ocirun_error_t *err)
 	}
 	if (sync_expect(c->sync_fd, SYNC_READY, &m, err) < 0)
 		return oerr_ret(err);
+	fault_point("create-ready");
 	c->st.phase = PHASE_CREATED;
 	if (state_write(c->dirfd, &c->st, err) < 0)
 		return oerr_ret(err);
 	if (c->o->pid_file && write_pid_file(c->o->pid_file, c->pid, err) < 0)
 		return oerr_ret(err);
+	fault_point("create-done");
 	return 0;
 }
 

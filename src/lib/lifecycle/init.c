@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "base/fault.h"
 #include "base/log.h"
 #include "base/util.h"
 #include "fs/fs.h"
@@ -224,6 +225,7 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 	}
 	if (fs_prepare_rootfs(&fc, &err) < 0)
 		init_fail(c, &err);
+	fault_point("init-mounts");
 	if (c->runtime_hooks) {
 		if (sync_send_simple(c->sync_fd, SYNC_MOUNTS_DONE, &err) < 0 ||
 		    sync_expect(c->sync_fd, SYNC_HOOKS_DONE, &m, &err) < 0)
@@ -255,6 +257,7 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 		init_fail(c, &err);
 	/* From here the runtime may exit (create): do not die with it. */
 	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+	fault_point("init-ready");
 	if (sync_send_simple(c->sync_fd, SYNC_READY, &err) < 0)
 		_exit(1);
 	if (wait_for_start(c, &err) < 0)

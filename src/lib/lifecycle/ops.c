@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/fault.h"
 #include "base/log.h"
 #include "base/util.h"
 #include "cgroup/cgroup.h"
@@ -116,6 +117,7 @@ int ocirun_start(const struct ocirun_ctx *ctx, const char *id, ocirun_error_t *e
 		r = oerr(err, errno, "cannot start container %s: open %s", id, STATE_FIFO);
 		goto out;
 	}
+	fault_point("start-fifo");
 	if (write(fd, "0", 1) != 1) {
 		r = oerr(err, errno, "cannot start container %s: write %s", id, STATE_FIFO);
 		goto out;
@@ -244,9 +246,14 @@ int ocirun_delete(const struct ocirun_ctx *ctx, const char *id, bool force, ocir
 	int r = open_container(ctx, id, &o, err);
 
 	if (r < 0) {
-		/* runc: deleting a missing container with --force is not an error */
-		if (force && err->code == ENOENT)
+		/* runc: deleting a missing container with --force is not an error.
+		 * A create killed between making the state dir and writing its
+		 * first state.json leaves only the dir: --force removes it. */
+		if (force && err->code == ENOENT) {
 			r = 0;
+			if (o.root_fd >= 0 && o.dirfd >= 0 && faccessat(o.dirfd, STATE_FILE, F_OK, 0) < 0)
+				r = state_dir_remove(o.root_fd, id, err);
+		}
 		goto out;
 	}
 	status = status_with_cgroup(&o);
