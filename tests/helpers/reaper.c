@@ -47,7 +47,8 @@ static void report_leftovers(void)
 		while (fgets(line, sizeof(line), f)) {
 			if (sscanf(line, "PPid: %d", &ppid) == 1) {
 				if (ppid == self)
-					fprintf(stderr, "reaper: pid %s still running, not waited for\n", de->d_name);
+					fprintf(stderr, "reaper: pid %s still running, not waited for\n",
+						de->d_name);
 				break;
 			}
 		}
@@ -58,7 +59,7 @@ static void report_leftovers(void)
 
 int main(int argc, char **argv)
 {
-	static const int fwd[] = { SIGTERM, SIGINT, SIGHUP };
+	static const int fwd[] = {SIGTERM, SIGINT, SIGHUP};
 	struct sigaction sa;
 	sigset_t block, old;
 	int status = 0, child_status = -1;

@@ -113,12 +113,13 @@ static int go_parse_int(const char *opt, const char *s, int64_t *ret, ocirun_err
 				"invalid value for %s: strconv.ParseInt: parsing \"%s\": invalid syntax", opt,
 				s);
 	for (const char *p = digits; *p; p++) {
-		v = v * 10 + (uint64_t)(*p - '0');
-		if (v > (uint64_t)INT64_MAX + neg)
+		/* checked before the multiplication, which could wrap */
+		if (v > ((uint64_t)INT64_MAX + neg - (uint64_t)(*p - '0')) / 10)
 			return oerr_msg(
 			    err, ERANGE,
 			    "invalid value for %s: strconv.ParseInt: parsing \"%s\": value out of range", opt,
 			    s);
+		v = v * 10 + (uint64_t)(*p - '0');
 	}
 	*ret = neg ? (int64_t)(0 - v) : (int64_t)v;
 	return 0;
