@@ -68,7 +68,7 @@ const char *status_with_cgroup(const struct opened *o)
 {
 	const char *s = container_status(o->dirfd, o->st);
 
-	if (!strcmp(s, "running") && o->cg && cgroup_is_frozen(o->cg) == 1)
+	if ((!strcmp(s, "running") || !strcmp(s, "created")) && o->cg && cgroup_is_frozen(o->cg) == 1)
 		return "paused";
 	return s;
 }
