@@ -8,7 +8,8 @@
  *   rtbench rss N CMD [ARGS...]
  *       runs CMD N times; prints the same figures for it.
  *
- * It is a child subreaper, so the container processes that `create` leaves behind become its
+ * With RTBENCH_RAW set in the environment it prints "name ms maxrss minflt" for every call
+ * instead. It is a child subreaper, so the container processes that `create` leaves behind become its
  * children and are reaped here. Output: one line per step, "name mean median min maxrss minflt". */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,6 +30,8 @@ struct stat_acc {
 	long maxrss;
 	double minflt;
 };
+
+static int raw; /* RTBENCH_RAW set: one line per call instead of the summary */
 
 static double now_ms(void)
 {
@@ -60,6 +63,8 @@ static int run(char *const *argv, struct stat_acc *acc)
 		if (errno != EINTR)
 			return -1;
 	acc->ms[acc->n++] = now_ms() - t0;
+	if (raw)
+		printf("%s %.3f %ld %ld\n", acc->name, acc->ms[acc->n - 1], ru.ru_maxrss, ru.ru_minflt);
 	if (ru.ru_maxrss > acc->maxrss)
 		acc->maxrss = ru.ru_maxrss;
 	acc->minflt += (double)ru.ru_minflt;
@@ -81,7 +86,7 @@ static void report(struct stat_acc *a)
 {
 	double sum = 0;
 
-	if (!a->n)
+	if (!a->n || raw)
 		return;
 	for (size_t i = 0; i < a->n; i++)
 		sum += a->ms[i];
@@ -154,6 +159,7 @@ static int rss(int n, char **argv)
 
 int main(int argc, char **argv)
 {
+	raw = getenv("RTBENCH_RAW") != NULL;
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	if (argc >= 6 && !strcmp(argv[1], "steps"))
 		return steps(atoi(argv[2]), argv[3], argv[4], argv + 5, argc - 5);

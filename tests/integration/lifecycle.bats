@@ -247,12 +247,21 @@ RFC3339='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-
 	no_pidns
 	set_args sh -c 'sleep 1000 & sleep 1000 & exec sleep 1000'
 	start_detached
-	local pids
-	pids="$(_procs_in "$BUNDLE/rootfs" | xargs)"
+	# Wait for all three sleeps (sh forks two, then execs the third).
+	local pids p i n
+	for ((i = 0; i < POLL_TRIES; i++)); do
+		pids="$(_procs_in "$BUNDLE/rootfs" | xargs)"
+		n=0
+		for p in $pids; do
+			[ "$(cat "/proc/$p/comm" 2>/dev/null)" = sleep ] && n=$((n + 1))
+		done
+		[ "$n" -ge 3 ] && break
+		sleep "$POLL_INTERVAL"
+	done
+	assert_eq "$n" 3 "sleeps in the container"
 	run rt kill --all "$ID" KILL
 	[ "$status" -eq 0 ]
 	wait_for_status "$ID" stopped
-	local p
 	for p in $pids; do
 		wait_for_exit "$p"
 	done

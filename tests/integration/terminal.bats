@@ -1,0 +1,100 @@
+#!/usr/bin/env bats
+# process.terminal: --console-socket with create/start and exec -t, the
+# foreground pty proxy of run, and the log file formats.
+
+load helpers
+
+RECVTTY="$REPO/build/tests/recvtty"
+
+setup() {
+	setup_common
+	make_bundle
+	[ -x "$RECVTTY" ] || make -C "$REPO" -s helpers >/dev/null
+}
+
+teardown() {
+	teardown_common
+}
+
+# recv_console SOCKET OUTFILE [INPUT]: a receiver in the background.
+recv_console() {
+	"$RECVTTY" "$1" "${3:-}" >"$2" 2>&1 &
+	track_pid $!
+	RECV_PID=$!
+	wait_for_file "$1"
+}
+
+@test "terminal: create --console-socket gives the container a pty as its stdio and controlling terminal" {
+	update_config '.process.terminal = true | .process.consoleSize = {"height": 40, "width": 132}'
+	set_args sh -c 'tty; stty size; ls -l /dev/console; echo done'
+	recv_console "$TEST_TMP/console.sock" "$TEST_TMP/console.out"
+	rt create -b "$BUNDLE" --console-socket "$TEST_TMP/console.sock" "$ID" </dev/null
+	rt start "$ID"
+	wait "$RECV_PID"
+	run cat "$TEST_TMP/console.out"
+	assert_contains "$output" "/dev/pts/0"
+	assert_contains "$output" "40 132"
+	# /dev/console is the same pty (major 136)
+	assert_contains "$output" "136,"
+	assert_contains "$output" "done"
+}
+
+@test "terminal: input written to the console reaches the container" {
+	update_config '.process.terminal = true'
+	set_args sh -c 'read line; echo "got:$line"'
+	recv_console "$TEST_TMP/console.sock" "$TEST_TMP/console.out" $'hello-tty\n'
+	rt create -b "$BUNDLE" --console-socket "$TEST_TMP/console.sock" "$ID" </dev/null
+	rt start "$ID"
+	wait "$RECV_PID"
+	run cat "$TEST_TMP/console.out"
+	assert_contains "$output" "got:hello-tty"
+}
+
+@test "terminal: exec -t --console-socket -d gives the new process a pty" {
+	set_args sleep 1000
+	start_detached
+	recv_console "$TEST_TMP/exec.sock" "$TEST_TMP/exec.out"
+	rt exec -t -d --console-socket "$TEST_TMP/exec.sock" "$ID" sh -c 'tty; echo exec-done' </dev/null
+	wait "$RECV_PID"
+	run cat "$TEST_TMP/exec.out"
+	assert_contains "$output" "/dev/pts/"
+	assert_contains "$output" "exec-done"
+}
+
+@test "terminal: create with terminal true but no console socket is refused and leaves nothing" {
+	requires_ocirun
+	update_config '.process.terminal = true'
+	run_rt create -b "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "console-socket"
+	assert_no_leftovers
+}
+
+@test "terminal: a foreground run proxies the pty to the caller and returns the exit code" {
+	command -v script >/dev/null || skip "script (bsdutils) is not installed"
+	update_config '.process.terminal = true'
+	set_args sh -c 'tty; exit 7'
+	local rc=0
+	script -qec "$RUNTIME --root $TEST_ROOT run -b $BUNDLE $ID" "$TEST_TMP/typescript" </dev/null >"$TEST_TMP/out" 2>&1 || rc=$?
+	assert_eq "$rc" 7 "exit status through the pty"
+	assert_contains "$(cat "$TEST_TMP/out")" "/dev/pts/0"
+	assert_no_leftovers
+}
+
+@test "log: --log-format json writes runc's error lines" {
+	run_rt --log "$TEST_TMP/log.json" --log-format json state "no-such-$ID"
+	[ "$status" -ne 0 ]
+	run jq -r 'select(.level == "error") | .msg' "$TEST_TMP/log.json"
+	[ "$status" -eq 0 ]
+	[ -n "$output" ]
+	run jq -r '.time' "$TEST_TMP/log.json"
+	[[ "$output" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T ]]
+}
+
+@test "log: --log-format text writes logfmt lines" {
+	requires_ocirun
+	run_rt --log "$TEST_TMP/log.txt" state "no-such-$ID"
+	[ "$status" -ne 0 ]
+	run cat "$TEST_TMP/log.txt"
+	assert_contains "$output" 'level=error msg="container'
+}
