@@ -106,6 +106,8 @@ int main(int argc, char **argv)
 	};
 	struct ocirun_ctx ctx = { .root = "/run/ocirun", .rootless = -1 };
 	const char *log_file = NULL, *log_format = "text";
+	static char root_buf[4096];
+	bool root_given = false;
 	ocirun_error_t err = { 0 };
 	int c;
 
@@ -113,6 +115,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case OPT_ROOT:
 			ctx.root = optarg;
+			root_given = true;
 			break;
 		case OPT_LOG:
 			log_file = optarg;
@@ -157,6 +160,15 @@ int main(int argc, char **argv)
 	}
 	if (ctx.rootless == -1)
 		ctx.rootless = geteuid() != 0;
+	/* an unprivileged user keeps state in its runtime dir, as runc does */
+	if (!root_given && geteuid() != 0) {
+		const char *xdg = getenv("XDG_RUNTIME_DIR");
+		if (xdg && *xdg)
+			snprintf(root_buf, sizeof(root_buf), "%s/ocirun", xdg);
+		else
+			snprintf(root_buf, sizeof(root_buf), "/tmp/ocirun-%u", (unsigned)geteuid());
+		ctx.root = root_buf;
+	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(commands[i].name, argv[optind]) != 0)
 			continue;

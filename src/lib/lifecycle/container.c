@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <termios.h>
 #include <sys/stat.h>
@@ -222,8 +223,15 @@ static int make_cgroup(struct creation *c, ocirun_error_t *err)
 
 	if (l && l->resources)
 		res = *l->resources;
-	rules = device_rules(c->spec, &res.n_devices);
-	res.devices = rules;
+	/* Rootless, the device cgroup is out of reach (and the user namespace
+	 * already keeps devices out); otherwise runc's full rule list. */
+	if (co.rootless) {
+		res.devices = NULL;
+		res.n_devices = 0;
+	} else {
+		rules = device_rules(c->spec, &res.n_devices);
+		res.devices = rules;
+	}
 	return cgroup_create(&co, &res, &c->cg, err);
 }
 
@@ -301,6 +309,8 @@ static int spawn_init(struct creation *c, struct init_ctx *ic, ocirun_error_t *e
 		pid_t pid;
 
 		close(ic->parent_sync_fd);
+		/* CVE-2019-5736: it enters namespaces other processes may share */
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 		if (ns_join_all(&c->plan, &e) < 0) {
 			sync_send_error(ic->sync_fd, &e);
 			_exit(1);

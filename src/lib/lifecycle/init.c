@@ -209,11 +209,6 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 	/* Die with the runtime while set-up is incomplete. Had it died before
 	 * this prctl, the wait for GO below sees EOF on the socket instead. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	/* CVE-2019-5736: while this process still runs the ocirun binary, no
-	 * container process may open /proc/<pid>/exe and write through it.
-	 * Not dumpable: ptrace-mode access to /proc/<pid>/exe is denied. */
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-
 	init_namespaces(c, &host_pid);
 	if (apply_sysctls(s, &err) < 0)
 		init_fail(c, &err);
@@ -223,6 +218,13 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 		if (write_proc("/proc/self/oom_score_adj", v, &err) < 0)
 			init_fail(c, &err);
 	}
+	/* CVE-2019-5736: while this process still runs the ocirun binary, no
+	 * container process may open /proc/<pid>/exe and write through it.
+	 * Not dumpable: ptrace-mode access to /proc/<pid>/exe is denied. Set
+	 * only now: a rootless runtime must first write our uid_map, and we
+	 * our own /proc/self files, which non-dumpable makes root's. No
+	 * container process can exist before this point. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (fs_prepare_rootfs(&fc, &err) < 0)
 		init_fail(c, &err);
 	fault_point("init-mounts");

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -273,6 +274,20 @@ out:
 	return r;
 }
 
+/* The user owning the state dir, as runc's list shows it. */
+static char *dir_owner(int dirfd)
+{
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+	struct stat sb;
+
+	if (fstat(dirfd, &sb) < 0)
+		return xstrdup("");
+	if (getpwuid_r(sb.st_uid, &pw, buf, sizeof(buf), &res) == 0 && res)
+		return xstrdup(res->pw_name);
+	return xasprintf("#%u", (unsigned)sb.st_uid);
+}
+
 int ocirun_list(const struct ocirun_ctx *ctx, struct ocirun_list_entry **ret, size_t *ret_n, ocirun_error_t *err)
 {
 	_cleanup_strv_ char **ids = NULL;
@@ -297,7 +312,7 @@ int ocirun_list(const struct ocirun_ctx *ctx, struct ocirun_list_entry **ret, si
 			v[n].status = xstrdup(status);
 			v[n].bundle = xstrdup(o.st->bundle);
 			v[n].created = xstrdup(o.st->created);
-			v[n].owner = xstrdup(o.st->owner ? o.st->owner : "");
+			v[n].owner = dir_owner(o.dirfd);
 			n++;
 		}
 		opened_release(&o);

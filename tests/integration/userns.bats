@@ -1,0 +1,122 @@
+#!/usr/bin/env bats
+# User namespaces (uid/gid mappings written by the runtime) and rootless
+# mode (an unprivileged user runs `spec --rootless` and `run`).
+
+load helpers
+
+TEST_USER=ocirun-test
+
+setup_file() {
+	if ! id "$TEST_USER" >/dev/null 2>&1; then
+		useradd --system --no-create-home --shell /bin/sh "$TEST_USER"
+		touch "$BATS_FILE_TMPDIR/created-user"
+	fi
+}
+
+teardown_file() {
+	if [ -e "$BATS_FILE_TMPDIR/created-user" ]; then
+		userdel "$TEST_USER" 2>/dev/null || true
+	fi
+}
+
+setup() {
+	setup_common
+	make_bundle
+}
+
+teardown() {
+	teardown_common
+}
+
+userns_config() {
+	update_config '.linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]'
+}
+
+@test "userns: the container runs as root of its own user namespace with the configured maps" {
+	userns_config
+	set_args sh -c 'id -u; cat /proc/self/uid_map /proc/self/gid_map; readlink /proc/self/ns/user'
+	run_ctr
+	[ "$status" -eq 0 ]
+	assert_eq "${lines[0]}" 0
+	assert_contains "$output" "0     200000      65536"
+	# a different user namespace than ours
+	assert_not_contains "$output" "$(readlink /proc/self/ns/user)"
+	assert_no_leftovers
+}
+
+@test "userns: the init is an unprivileged host uid seen from outside" {
+	userns_config
+	set_args sleep 1000
+	start_detached
+	local pid
+	pid="$(ctr_pid "$ID")"
+	run awk '/^Uid:/ {print $2}' "/proc/$pid/status"
+	assert_eq "$output" 200000
+	rt delete -f "$ID"
+	assert_no_leftovers
+}
+
+@test "userns: host files owned by unmapped ids appear as nobody; devices are bind mounts" {
+	userns_config
+	set_args sh -c 'stat -c %u /bin/busybox; stat -c %t:%T /dev/null; echo x > /dev/null && echo null-ok'
+	run_ctr
+	[ "$status" -eq 0 ]
+	assert_eq "${lines[0]}" 65534
+	assert_contains "$output" "1:3"
+	assert_contains "$output" "null-ok"
+}
+
+@test "userns: capabilities are confined to the namespace (mknod of a device is refused)" {
+	userns_config
+	update_config '.process.capabilities.bounding += ["CAP_MKNOD"] | .process.capabilities.effective += ["CAP_MKNOD"]
+		| .process.capabilities.permitted += ["CAP_MKNOD"]'
+	set_args sh -c 'mknod /tmp/sda b 8 0 2>&1; echo rc=$?'
+	run_ctr
+	assert_contains "$output" "rc=1"
+}
+
+@test "userns: a mapping for a new user namespace is required" {
+	requires_ocirun
+	update_config '.linux.namespaces += [{"type": "user"}]'
+	run_rt run -b "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "uidMappings"
+	assert_no_leftovers
+}
+
+@test "rootless: an unprivileged user runs spec --rootless and run" {
+	local uid
+	uid="$(id -u "$TEST_USER")"
+	rm -f "$BUNDLE/config.json"
+	chown -R "$TEST_USER" "$TEST_TMP"
+	chmod 755 "$TEST_TMP"
+	local xdg="$TEST_TMP/xdg"
+	mkdir -p "$xdg" && chown "$TEST_USER" "$xdg"
+	run su "$TEST_USER" -s /bin/sh -c "cd '$BUNDLE' && '$RUNTIME' spec --rootless &&
+		jq '.process.terminal = false | .root.readonly = false | .process.args = [\"sh\", \"-c\", \"id -u; cat /proc/self/uid_map\"]' config.json > c && mv c config.json &&
+		XDG_RUNTIME_DIR='$xdg' '$RUNTIME' run rl-$ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	assert_eq "${lines[0]}" 0
+	assert_contains "$output" "$uid"
+	# state lived under $XDG_RUNTIME_DIR and was removed with the container
+	[ ! -e "$xdg/${RUNTIME_NAME}/rl-$ID" ]
+}
+
+@test "rootless: state is kept under XDG_RUNTIME_DIR while the container exists" {
+	requires_ocirun
+	rm -f "$BUNDLE/config.json"
+	chown -R "$TEST_USER" "$TEST_TMP"
+	local xdg="$TEST_TMP/xdg"
+	mkdir -p "$xdg" && chown "$TEST_USER" "$xdg"
+	run su "$TEST_USER" -s /bin/sh -c "cd '$BUNDLE' && '$RUNTIME' spec --rootless &&
+		jq '.process.terminal = false | .root.readonly = false | .process.args = [\"true\"]' config.json > c && mv c config.json &&
+		XDG_RUNTIME_DIR='$xdg' '$RUNTIME' create rl-$ID </dev/null >/dev/null 2>&1 && ls '$xdg/ocirun' &&
+		XDG_RUNTIME_DIR='$xdg' '$RUNTIME' delete -f rl-$ID && ls '$xdg/ocirun'"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	assert_eq "${lines[0]}" "rl-$ID"
+	[ "${#lines[@]}" -eq 1 ]
+}
