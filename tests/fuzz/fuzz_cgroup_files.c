@@ -103,8 +103,9 @@ static void read_back(const cgroup_t *cg)
 	pid_t *pids = NULL;
 	size_t n = 0;
 
-	(void)cgroup_stats(cg, g, &err);
-	free(json_gen_finish(g, NULL));
+	/* as `events --stats` does: the generator is read only on success */
+	if (cgroup_stats(cg, g, &err) == 0)
+		free(json_gen_finish(g, NULL));
 	json_gen_free(g);
 	(void)cgroup_is_frozen(cg);
 	memset(&err, 0, sizeof(err));

@@ -34,7 +34,8 @@ int fuzz_read_file(const char *path, char **ret, size_t *ret_len, ocirun_error_t
 	if (i < 0)
 		return oerr_msg(err, ENOENT, "fuzz: no stand-in for \"%s\"", path);
 	s = xmalloc(sec_len[i] + 1);
-	memcpy(s, sec[i], sec_len[i]);
+	if (sec_len[i])
+		memcpy(s, sec[i], sec_len[i]);
 	s[sec_len[i]] = '\0';
 	*ret = s;
 	if (ret_len)

@@ -9,7 +9,7 @@
 # $CLIENT_RT the runtime path handed to the client.
 #
 # CLIENT_TRACE=1 hands the client a wrapper instead of $RUNTIME, which logs
-# each call (argv, exit status, the runtime's stderr) to $CLIENT_TMP/trace.log
+# each call (argv and exit status) to $CLIENT_TMP/trace.log
 # and keeps the file for inspection (CLIENT_KEEP=1 also keeps it without
 # tracing). Without it the client runs $RUNTIME itself.
 
@@ -36,7 +36,6 @@ client_setup_file() {
 			printf '%s [%d] cwd=%s argv:' "\$(date +%T.%N)" \$\$ "\$PWD" >>"\$log"
 			printf ' %q' "\$@" >>"\$log"
 			echo >>"\$log"
-			exec 2> >(tee -a "\$log" >&2)
 			"$RUNTIME" "\$@"
 			rc=\$?
 			echo "\$(date +%T.%N) [\$\$] exit \$rc" >>"\$log"
@@ -75,9 +74,9 @@ build_busybox_rootfs_tar() {
 
 # _sha OUT_VAR FILE: the sha256 hex digest of FILE.
 _sha() {
-	local d
-	d="$(sha256sum "$2")" || return 1
-	printf -v "$1" '%s' "${d%% *}"
+	local _sum
+	_sum="$(sha256sum "$2")" || return 1
+	printf -v "$1" '%s' "${_sum%% *}"
 }
 
 # _blob DIR FILE: move FILE into DIR/blobs/sha256/<digest>; print the digest.

@@ -53,6 +53,12 @@ run_rt() {
 	output="$(cat "$out")"
 	mapfile -t lines <<<"$output"
 	[ -n "$output" ] || lines=()
+	# A trace for the failure report (bats shows it only if the test fails).
+	{
+		echo "rt $* -> status $status"
+		[ -z "$output" ] || sed 's/^/  | /' <<<"$output"
+		[ -z "$sep" ] || [ -z "$stderr" ] || sed 's/^/  ! /' <<<"$stderr"
+	} >&2
 }
 
 # run_ctr [ARG...]: set process.args (if given) and run the container $ID in

@@ -92,6 +92,15 @@ expect_config_error() {
 	assert_no_leftovers
 }
 
+@test "overlay: --no-pivot works on an overlay root" {
+	overlay_on
+	set_args sh -c 'echo x >/x && cat /x'
+	run rt run --no-pivot -b "$BUNDLE" "$ID" </dev/null
+	[ "$status" -eq 0 ]
+	assert_eq "$output" x
+	[ ! -e "$BUNDLE/rootfs/x" ]
+}
+
 @test "overlay: the merged / keeps the mode and owner of root.path" {
 	overlay_on
 	chmod 0750 "$BUNDLE/rootfs"
@@ -149,6 +158,10 @@ expect_config_error() {
 	assert_contains "$(cat "$SHARED/mi")" " - overlay "
 	assert_eq "$(overlays_on_host)" "$before" "host overlay mounts"
 	run ! grep -F "$BUNDLE" /proc/self/mountinfo
+	# exec joins the merged root: its writes land in the same private layer.
+	rt exec "$ID" sh -c 'echo via-exec >/e'
+	assert_eq "$(rt exec "$ID" cat /e)" via-exec "file written by exec"
+	[ ! -e "$BUNDLE/rootfs/e" ]
 	rt kill "$ID" KILL
 	wait_for_status "$ID" stopped
 	rt delete "$ID"

@@ -292,14 +292,14 @@ TEST(validate)
 
 	s->mounts[1].source = "/nonexistent-ocirun";
 	CHECK(fs_validate(s, tmpdir, &err) < 0);
-	CHECK_STR(err.msg, "mounts[1].source: stat \"/nonexistent-ocirun\": No such file or directory");
+	CHECK_STR(err.msg, "mounts[1].source (for \"/data\"): stat \"/nonexistent-ocirun\": No such file or directory");
 	CHECK(err.code == ENOENT);
 
 	s = validate_spec();
 	s->mounts[1].type = NULL; /* bind by option only; relative source against the bundle */
 	s->mounts[1].source = "nothere";
 	CHECK(fs_validate(s, tmpdir, &err) < 0);
-	CHECK_CONTAINS(err.msg, "mounts[1].source: stat \"/tmp/ocirun-test-fs-");
+	CHECK_CONTAINS(err.msg, "mounts[1].source (for \"/data\"): stat \"/tmp/ocirun-test-fs-");
 	CHECK_CONTAINS(err.msg, "/nothere\": No such file or directory");
 
 	s = validate_spec();

@@ -63,14 +63,10 @@ static bool setup_dev_needed(const struct oci_spec *s)
 
 int fs_prepare_rootfs(const struct fs_config *c, ocirun_error_t *err)
 {
-	const struct oci_linux *l = c->spec->linux_;
 	const char *prop = propagation_name(c);
 	unsigned long flag = MS_SLAVE | MS_REC;
 	_cleanup_close_ int rootfd = -1;
 
-	if (l && l->mount_label && l->mount_label[0] && !fs_selinux_enabled())
-		return oerr_msg(err, EOPNOTSUPP,
-				"linux.mountLabel: SELinux mount labels are not supported on this host");
 	if (prop && !(flag = fs_propagation_flag(prop)))
 		return oerr_msg(err, EINVAL, "linux.rootfsPropagation: unknown mode \"%s\"", prop);
 	/* Without pivot_root the host's mounts stay below the root: a private root would keep

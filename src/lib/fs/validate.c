@@ -124,9 +124,9 @@ static int check_linux(const struct oci_linux *l, ocirun_error_t *err)
 	if (l->rootfs_propagation && l->rootfs_propagation[0] && !fs_propagation_flag(l->rootfs_propagation))
 		return oerr_msg(err, EINVAL, "linux.rootfsPropagation: \"%s\" is not a propagation mode",
 				l->rootfs_propagation);
+	/* as runc: without SELinux a label has nothing to apply to */
 	if (l->mount_label && l->mount_label[0] && !fs_selinux_enabled())
-		return oerr_msg(err, EOPNOTSUPP,
-				"linux.mountLabel: SELinux mount labels are not supported on this host");
+		log_debug("linux.mountLabel: SELinux is not enabled on this host, label ignored");
 	if (check_paths(l->masked_paths, "maskedPaths", err) < 0 ||
 	    check_paths(l->readonly_paths, "readonlyPaths", err) < 0)
 		return oerr_ret(err);

@@ -24,6 +24,7 @@
 #include "fs/fs.h"
 #include "hooks/hooks.h"
 #include "lifecycle/lifecycle.h"
+#include "proc/proc.h"
 #include "ocirun/ocirun.h"
 #include "spawn/spawn.h"
 #include "sync/sync.h"
@@ -135,6 +136,7 @@ static int validate(struct creation *c, ocirun_error_t *err)
 	if (s->hostname && *s->hostname && !spec_find_namespace(s, "uts"))
 		return oerr_msg(err, EINVAL, "config.json: hostname: cannot set a hostname without a new uts namespace");
 	if (caps_validate(p->capabilities, err) < 0 || rlimits_validate(p->rlimits, p->n_rlimits, err) < 0 ||
+	    proc_attrs_validate(p, s->linux_, err) < 0 || lsm_validate(p, s->linux_, err) < 0 ||
 	    fs_validate(s, c->bundle, err) < 0)
 		return oerr_prefix(err, "config.json");
 	if (s->linux_ && s->linux_->seccomp && seccomp_compile(s->linux_->seccomp, &c->seccomp, err) < 0)

@@ -28,6 +28,7 @@
 #include "base/util.h"
 #include "cgroup/cgroup.h"
 #include "lifecycle/lifecycle.h"
+#include "proc/proc.h"
 #include "ocirun/ocirun.h"
 #include "spawn/spawn.h"
 #include "sync/sync.h"
@@ -155,6 +156,7 @@ __attribute__((noreturn)) static void exec_child(struct execution *x, int sock, 
 {
 	struct process_plan pp = {
 		.p = x->p,
+		.linux_ = x->spec->linux_,
 		.seccomp = x->seccomp,
 		.in_userns = x->plan.in_user,
 		.preserve_fds = eo->preserve_fds,
@@ -294,7 +296,8 @@ static int prepare(struct execution *x, const struct ocirun_ctx *ctx, const stru
 	}
 	if (x->p->terminal && !eo->console_socket && eo->detach)
 		return oerr_msg(err, EINVAL, "exec: a tty needs --console-socket when detached");
-	if (caps_validate(x->p->capabilities, err) < 0 || rlimits_validate(x->p->rlimits, x->p->n_rlimits, err) < 0)
+	if (caps_validate(x->p->capabilities, err) < 0 || rlimits_validate(x->p->rlimits, x->p->n_rlimits, err) < 0 ||
+	    proc_attrs_validate(x->p, x->spec->linux_, err) < 0 || lsm_validate(x->p, NULL, err) < 0)
 		return oerr_prefix(err, "exec");
 	if (x->spec->linux_ && x->spec->linux_->seccomp && seccomp_compile(x->spec->linux_->seccomp, &x->seccomp, err) < 0)
 		return oerr_prefix(err, "exec");

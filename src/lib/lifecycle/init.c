@@ -193,6 +193,7 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 	};
 	struct process_plan pp = {
 		.p = s->process,
+		.linux_ = s->linux_,
 		.seccomp = c->seccomp,
 		.in_userns = c->plan->in_user,
 		.preserve_fds = c->preserve_fds,

@@ -44,6 +44,7 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c);
  * process_exec finishes and execs. */
 struct process_plan {
 	const struct oci_process *p;
+	const struct oci_linux *linux_; /* personality, memoryPolicy (may be NULL) */
 	seccomp_prog_t *seccomp;
 	bool in_userns;      /* setgroups may be denied */
 	int preserve_fds;
@@ -80,6 +81,11 @@ int process_setup_terminal(int sync_fd, const struct oci_box *size, bool bind_co
  * code (128+N for signal N). */
 #include <signal.h>
 int wait_foreground(pid_t pid, int pidfd, int console_fd, const sigset_t *mask, int *ret_status, ocirun_error_t *err);
+
+/* LSM fields and Intel RDT, refused with a reason where this host lacks
+ * them: apparmorProfile without AppArmor and intelRdt without resctrl are
+ * errors; selinuxLabel without SELinux is a debug line (as runc). */
+int lsm_validate(const struct oci_process *p, const struct oci_linux *l, ocirun_error_t *err);
 
 /* Container status from state + liveness + fifo + cgroup freezer. */
 const char *container_status(int dirfd, const struct container_state *st);

@@ -11,7 +11,9 @@
 
 #include "base/log.h"
 #include "base/util.h"
+#include "fs/fs.h"
 #include "lifecycle/lifecycle.h"
+#include "proc/proc.h"
 #include "signals/signals.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -119,6 +121,9 @@ int process_prepare(struct process_plan *pp, ocirun_error_t *err)
 
 	if (rlimits_apply(p->rlimits, p->n_rlimits, err) < 0)
 		return oerr_ret(err);
+	/* before the uid change: real-time policies need CAP_SYS_NICE */
+	if (proc_attrs_apply(p, pp->linux_, err) < 0)
+		return oerr_ret(err);
 	build_env(pp);
 	/* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which is
 	 * about to be dropped: load it now, as runc does. */
@@ -146,6 +151,27 @@ int process_prepare(struct process_plan *pp, ocirun_error_t *err)
 	return 0;
 }
 
+/* The profile takes effect at execve. Written through a private procfs
+ * instance checked by fs_open_proc_file (CVE-2019-16884: a container
+ * could otherwise mount a fake procfs over /proc to dodge the profile). */
+static int apply_apparmor(const struct oci_process *p, ocirun_error_t *err)
+{
+	_cleanup_free_ char *v = NULL;
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	if (!p->apparmor_profile || !*p->apparmor_profile)
+		return 0;
+	fd = fs_open_proc_file("/proc/thread-self/attr/apparmor/exec", O_WRONLY, err);
+	if (fd < 0)
+		return oerr_prefix(err, "process.apparmorProfile");
+	v = xasprintf("exec %s", p->apparmor_profile);
+	r = write_all(fd, v, strlen(v));
+	if (r < 0)
+		return oerr(err, -r, "process.apparmorProfile: set profile \"%s\"", p->apparmor_profile);
+	return 0;
+}
+
 int process_exec(struct process_plan *pp, ocirun_error_t *err)
 {
 	int first_closed = 3 + pp->preserve_fds;
@@ -157,6 +183,8 @@ int process_exec(struct process_plan *pp, ocirun_error_t *err)
 			return oerr_prefix(err, "seccomp");
 		pp->seccomp_done = true;
 	}
+	if (apply_apparmor(pp->p, err) < 0 || proc_attrs_apply_final(pp->p, err) < 0)
+		return oerr_ret(err);
 	/* Only stdio and the --preserve-fds reach the program (CVE-2024-21626:
 	 * no runtime fd may leak into the container). */
 	for (int fd = 3; fd < first_closed; fd++) {

@@ -1,0 +1,112 @@
+#!/usr/bin/env bats
+# Newer and rarer fields: time namespace offsets, personality, scheduler,
+# ioPriority, execCPUAffinity, memoryPolicy; and fields this host cannot do
+# are refused with a reason.
+
+load helpers
+
+setup() {
+	setup_common
+	make_bundle
+}
+
+teardown() {
+	teardown_common
+}
+
+@test "newer: linux.timeOffsets shift boottime and monotonic clocks in a time namespace" {
+	update_config '.linux.namespaces += [{"type": "time"}]
+		| .linux.timeOffsets = {"boottime": {"secs": 864000, "nanosecs": 0}, "monotonic": {"secs": 3600, "nanosecs": 0}}'
+	set_args sh -c 'cut -d. -f1 /proc/uptime; cat /proc/self/timens_offsets'
+	run_ctr
+	[ "$status" -eq 0 ]
+	local host
+	host="$(cut -d. -f1 /proc/uptime)"
+	[ "${lines[0]}" -ge $((host + 864000)) ]
+	[[ "$output" =~ monotonic[[:space:]]+3600[[:space:]] ]]
+}
+
+@test "newer: linux.personality LINUX32 makes uname report a 32-bit machine" {
+	update_config '.linux.personality = {"domain": "LINUX32"}'
+	set_args uname -m
+	run_ctr
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^i[3-6]86$ ]]
+}
+
+@test "newer: process.scheduler sets the policy and nice value" {
+	update_config '.process.scheduler = {"policy": "SCHED_BATCH", "nice": 7}'
+	set_args sh -c 'grep -E "^(policy|prio) " /proc/self/sched'
+	run_ctr
+	[ "$status" -eq 0 ]
+	assert_contains "$output" "policy"
+	[[ "$(awk '/^policy/ {print $3}' <<<"$output")" == 3 ]]
+	[[ "$(awk '/^prio/ {print $3}' <<<"$output")" == 127 ]]
+}
+
+@test "newer: process.ioPriority sets the I/O class and level" {
+	update_config '.process.ioPriority = {"class": "IOPRIO_CLASS_BE", "priority": 6}'
+	set_args sh -c 'ionice -p $$'
+	run_ctr
+	[ "$status" -eq 0 ]
+	assert_contains "$output" "best-effort: prio 6"
+}
+
+@test "newer: process.execCPUAffinity applies initial, then final at exec" {
+	[ "$(nproc)" -ge 2 ] || skip "needs 2 CPUs"
+	update_config '.process.execCPUAffinity = {"initial": "0", "final": "1"}'
+	set_args sh -c 'grep Cpus_allowed_list /proc/self/status'
+	run_ctr
+	[ "$status" -eq 0 ]
+	assert_contains "$output" "Cpus_allowed_list:	1"
+}
+
+@test "newer: linux.memoryPolicy binds memory to node 0" {
+	update_config '.linux.memoryPolicy = {"mode": "MPOL_BIND", "nodes": "0"}'
+	set_args sh -c 'grep -c bind /proc/self/numa_maps'
+	run_ctr
+	[ "$status" -eq 0 ]
+	[ "$output" -gt 0 ]
+}
+
+@test "newer: bad values are refused with the field named and nothing left" {
+	requires_ocirun
+	local bad
+	for bad in '.process.scheduler = {"policy": "SCHED_FOO"}' \
+		'.process.ioPriority = {"class": "IOPRIO_CLASS_XX", "priority": 1}' \
+		'.process.execCPUAffinity = {"initial": "3-1"}' \
+		'.linux.personality = {"domain": "PER_BSD"}' \
+		'.linux.memoryPolicy = {"mode": "MPOL_NOPE"}'; do
+		update_config 'del(.process.scheduler, .process.ioPriority, .process.execCPUAffinity, .linux.personality, .linux.memoryPolicy)'
+		update_config "$bad"
+		run_rt run -b "$BUNDLE" "$ID"
+		echo "$bad -> $output"
+		[ "$status" -ne 0 ]
+		[ "${#lines[@]}" -eq 1 ]
+		local field="${bad%% =*}"
+		assert_contains "$output" "${field#.}"
+		assert_no_leftovers
+	done
+}
+
+@test "newer: apparmorProfile and intelRdt are refused on a host without them" {
+	requires_ocirun
+	[ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ] || skip "AppArmor is enabled here"
+	update_config '.process.apparmorProfile = "docker-default"'
+	run_rt run -b "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "process.apparmorProfile"
+	assert_contains "$output" "AppArmor is not enabled"
+	update_config 'del(.process.apparmorProfile) | .linux.intelRdt = {"closID": "x"}'
+	run_rt run -b "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "linux.intelRdt"
+	assert_no_leftovers
+}
+
+@test "newer: selinuxLabel and mountLabel are ignored without SELinux, as runc does" {
+	[ ! -d /sys/fs/selinux ] || skip "SELinux is present"
+	update_config '.process.selinuxLabel = "system_u:system_r:container_t:s0" | .linux.mountLabel = "system_u:object_r:container_file_t:s0"'
+	run_ctr true
+	[ "$status" -eq 0 ]
+}
