@@ -72,11 +72,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	memset(&err, 0, sizeof(err));
 	/* An ERROR frame's message is the payload as sent, empty included. */
-	if (sync_expect(pair[0], SYNC_READY, &m, &err) < 0 &&
-	    strnlen(err.msg, sizeof(err.msg)) == sizeof(err.msg))
+	if (sync_expect(pair[0], SYNC_READY, &m, &err) < 0) {
+		if (strnlen(err.msg, sizeof(err.msg)) == sizeof(err.msg))
+			__builtin_trap();
+	} else if (m.hdr.type != SYNC_READY) {
 		__builtin_trap();
-	else if (m.hdr.type != SYNC_READY)
-		__builtin_trap();
+	}
 	if (m.fd >= 0)
 		close(m.fd);
 	drain(pair[0]);
