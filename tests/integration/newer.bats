@@ -110,3 +110,30 @@ teardown() {
 	run_ctr true
 	[ "$status" -eq 0 ]
 }
+
+@test "newer: linux.netDevices moves a host link into the container and renames it" {
+	requires_ocirun
+	local host="oci${BATS_TEST_NUMBER}a$$" peer="oci${BATS_TEST_NUMBER}b$$"
+	host="${host:0:15}" peer="${peer:0:15}"
+	ip link add "$host" type veth peer name "$peer" || skip "cannot create a veth pair here"
+	on_teardown ip link del "$peer"
+	on_teardown ip link del "$host"
+	update_config '.linux.netDevices = {($h): {"name": "ctr0"}}' --arg h "$host"
+	set_args sh -c 'ip -o link show ctr0 | cut -d: -f2'
+	run_ctr
+	[ "$status" -eq 0 ]
+	assert_contains "$output" "ctr0"
+	# it left the host's namespace (and, a veth end, died with the container's)
+	run ip link show "$host"
+	[ "$status" -ne 0 ]
+}
+
+@test "newer: linux.netDevices naming a missing host link is refused before anything exists" {
+	requires_ocirun
+	update_config '.linux.netDevices = {"nosuchlink0": {}}'
+	run_rt run -b "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "linux.netDevices"
+	assert_contains "$output" "nosuchlink0"
+	assert_no_leftovers
+}

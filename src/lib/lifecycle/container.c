@@ -24,6 +24,7 @@
 #include "fs/fs.h"
 #include "hooks/hooks.h"
 #include "lifecycle/lifecycle.h"
+#include "net/netdev.h"
 #include "proc/proc.h"
 #include "ocirun/ocirun.h"
 #include "spawn/spawn.h"
@@ -137,6 +138,7 @@ static int validate(struct creation *c, ocirun_error_t *err)
 		return oerr_msg(err, EINVAL, "config.json: hostname: cannot set a hostname without a new uts namespace");
 	if (caps_validate(p->capabilities, err) < 0 || rlimits_validate(p->rlimits, p->n_rlimits, err) < 0 ||
 	    proc_attrs_validate(p, s->linux_, err) < 0 || lsm_validate(p, s->linux_, err) < 0 ||
+	    netdev_validate(s, err) < 0 ||
 	    fs_validate(s, c->bundle, err) < 0)
 		return oerr_prefix(err, "config.json");
 	if (s->linux_ && s->linux_->seccomp && seccomp_compile(s->linux_->seccomp, &c->seccomp, err) < 0)
@@ -379,6 +381,8 @@ static int drive_init(struct creation *c, ocirun_error_t *err)
 	if (c->plan.new_user && ns_write_id_maps(c->pid, s->linux_, c->ctx->rootless == 1, err) < 0)
 		return oerr_ret(err);
 	if (c->cg && cgroup_v2_fd(c->cg) < 0 && cgroup_enter(c->cg, c->pid, err) < 0)
+		return oerr_ret(err);
+	if (netdev_move(s->linux_, c->pid, err) < 0)
 		return oerr_ret(err);
 	if (sync_send(c->sync_fd, SYNC_GO, c->pid, NULL, 0, -1, err) < 0)
 		return oerr_ret(err);

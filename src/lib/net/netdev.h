@@ -1,0 +1,19 @@
+/* net: linux.netDevices — host network links moved into the container's
+ * network namespace (and renamed) over rtnetlink.
+ * Runs in: runtime (validate before clone, move after it, before GO).
+ * Must not call: exit, modules beyond base/ and spec/. */
+#ifndef OCIRUN_NETDEV_H
+#define OCIRUN_NETDEV_H
+
+#include <sys/types.h>
+
+#include "base/error.h"
+#include "spec/spec.h"
+
+/* Each host link exists, names fit IFNAMSIZ, and the container has a new
+ * network namespace of its own. */
+int netdev_validate(const struct oci_spec *s, ocirun_error_t *err);
+/* Move every link into the network namespace of pid, renaming it. */
+int netdev_move(const struct oci_linux *l, pid_t pid, ocirun_error_t *err);
+
+#endif
