@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <termios.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -141,8 +143,16 @@ static int validate(struct creation *c, ocirun_error_t *err)
 	    netdev_validate(s, err) < 0 ||
 	    fs_validate(s, c->bundle, err) < 0)
 		return oerr_prefix(err, "config.json");
-	if (s->linux_ && s->linux_->seccomp && seccomp_compile(s->linux_->seccomp, &c->seccomp, err) < 0)
-		return oerr_prefix(err, "config.json");
+	if (s->linux_ && s->linux_->seccomp) {
+		const struct oci_seccomp *sc = s->linux_->seccomp;
+		for (size_t i = 0; i < sc->n_syscalls && !sc->listener_path; i++)
+			if (sc->syscalls[i].action && !strcmp(sc->syscalls[i].action, "SCMP_ACT_NOTIFY"))
+				return oerr_msg(err, EINVAL,
+						"config.json: linux.seccomp.syscalls[%zu].action: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath",
+						i);
+		if (seccomp_compile(sc, &c->seccomp, err) < 0)
+			return oerr_prefix(err, "config.json");
+	}
 	if (c->plan.new_user && (!s->linux_->n_uid_mappings || !s->linux_->n_gid_mappings))
 		return oerr_msg(err, EINVAL, "config.json: linux.uidMappings and gidMappings are required with a new user namespace");
 	return 0;
@@ -367,6 +377,54 @@ static int write_pid_file(const char *path, pid_t pid, ocirun_error_t *err)
 	return 0;
 }
 
+/* The seccomp agent gets the notify fd with the runtime-spec
+ * containerProcessState document, in one message on a unix stream socket. */
+static int send_to_listener(struct creation *c, const struct oci_seccomp *sc, int fd, ocirun_error_t *err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	_cleanup_close_ int sock = -1;
+	_cleanup_free_ char *text = NULL;
+	json_gen_t *g = json_gen_new(false);
+	struct iovec iov;
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm;
+	size_t len;
+
+	json_gen_obj_open(g);
+	json_gen_key(g, "ociVersion");
+	json_gen_str(g, c->spec->oci_version);
+	json_gen_key(g, "fds");
+	json_gen_arr_open(g);
+	json_gen_str(g, "seccompFd");
+	json_gen_arr_close(g);
+	json_gen_key(g, "pid");
+	json_gen_i64(g, c->pid);
+	json_gen_key(g, "metadata");
+	json_gen_str(g, sc->listener_metadata ? sc->listener_metadata : "");
+	json_gen_key(g, "state");
+	state_emit(g, &c->st, "creating");
+	json_gen_obj_close(g);
+	text = json_gen_finish(g, &len);
+	json_gen_free(g);
+	if (strlen(sc->listener_path) >= sizeof(sa.sun_path))
+		return oerr_msg(err, ENAMETOOLONG, "linux.seccomp.listenerPath: \"%s\" is too long", sc->listener_path);
+	strcpy(sa.sun_path, sc->listener_path);
+	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (sock < 0 || connect(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return oerr(err, errno, "linux.seccomp.listenerPath: connect \"%s\"", sc->listener_path);
+	iov = (struct iovec){ text, len };
+	memset(cbuf, 0, sizeof(cbuf));
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	if (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0)
+		return oerr(err, errno, "linux.seccomp.listenerPath: send to \"%s\"", sc->listener_path);
+	return 0;
+}
+
 /* The sync walk from GO to READY. */
 static int drive_init(struct creation *c, ocirun_error_t *err)
 {
@@ -402,6 +460,16 @@ static int drive_init(struct creation *c, ocirun_error_t *err)
 			c->console_fd = -1;
 			if (r < 0)
 				return oerr_prefix(err, "--console-socket");
+		}
+	}
+	if (s->linux_ && s->linux_->seccomp && s->linux_->seccomp->listener_path) {
+		if (sync_expect(c->sync_fd, SYNC_SECCOMP_FD, &m, err) < 0)
+			return oerr_ret(err);
+		if (m.fd >= 0) {
+			int r = send_to_listener(c, s->linux_->seccomp, m.fd, err);
+			close(m.fd);
+			if (r < 0)
+				return oerr_ret(err);
 		}
 	}
 	if (sync_expect(c->sync_fd, SYNC_READY, &m, err) < 0)

@@ -197,6 +197,8 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 		.seccomp = c->seccomp,
 		.in_userns = c->plan->in_user,
 		.preserve_fds = c->preserve_fds,
+		.sync_fd = c->sync_fd,
+		.send_notify_fd = s->linux_ && s->linux_->seccomp && s->linux_->seccomp->listener_path,
 	};
 	ocirun_error_t err = { 0 };
 	_cleanup_free_ char *st_json = NULL;

@@ -48,6 +48,8 @@ struct process_plan {
 	seccomp_prog_t *seccomp;
 	bool in_userns;      /* setgroups may be denied */
 	int preserve_fds;
+	int sync_fd;         /* where the seccomp notify fd goes (SYNC_SECCOMP_FD), or -1 */
+	bool send_notify_fd; /* linux.seccomp.listenerPath is set: load early, send the fd */
 	char *exec_path;     /* resolved args[0] */
 	char **env;          /* final environment */
 	bool seccomp_done;

@@ -15,6 +15,7 @@
 #include "lifecycle/lifecycle.h"
 #include "proc/proc.h"
 #include "signals/signals.h"
+#include "sync/sync.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -126,11 +127,22 @@ int process_prepare(struct process_plan *pp, ocirun_error_t *err)
 		return oerr_ret(err);
 	build_env(pp);
 	/* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which is
-	 * about to be dropped: load it now, as runc does. */
-	if (pp->seccomp && !p->no_new_privileges) {
-		if (seccomp_install(pp->seccomp, NULL, err) < 0)
+	 * about to be dropped: load it now, as runc does. With a listener the
+	 * notify fd must reach the runtime before READY: load it now too. */
+	if (pp->seccomp && (!p->no_new_privileges || pp->send_notify_fd)) {
+		int nfd = -1;
+		if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			return oerr(err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
+		if (seccomp_install(pp->seccomp, pp->send_notify_fd ? &nfd : NULL, err) < 0)
 			return oerr_prefix(err, "seccomp");
 		pp->seccomp_done = true;
+		if (pp->send_notify_fd) {
+			int r = sync_send(pp->sync_fd, SYNC_SECCOMP_FD, 0, NULL, 0, nfd, err);
+			if (nfd >= 0)
+				close(nfd);
+			if (r < 0)
+				return oerr_ret(err);
+		}
 	}
 	if (caps_prepare(p->capabilities, err) < 0)
 		return oerr_ret(err);
