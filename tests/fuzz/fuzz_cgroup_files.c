@@ -109,8 +109,13 @@ static void read_back(const cgroup_t *cg)
 	json_gen_free(g);
 	(void)cgroup_is_frozen(cg);
 	memset(&err, 0, sizeof(err));
-	if (cgroup_pids(cg, &pids, &n, &err) == 0)
+	if (cgroup_pids(cg, &pids, &n, &err) == 0) {
+		/* a pid that is not positive would make kill(2) signal a group or every process */
+		for (size_t i = 0; i < n; i++)
+			if (pids[i] <= 0)
+				__builtin_trap();
 		free(pids);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -227,13 +227,18 @@ assert_no_runtime_leftovers() {
 	return "$bad"
 }
 
-# in_pty CMD...: run CMD with a pseudo-terminal as its stdio (util-linux
-# script); $status and $output as with `run`. The output has CRLF line ends.
+# run_in_pty CMD...: run CMD with a pseudo-terminal as its stdio (util-linux
+# script); $status, $output, $lines as with `run`, carriage returns removed.
+# script's stdin is a FIFO opened read-write that nobody writes: it never
+# reads EOF, which it would forward to the terminal (and ctr, docker and
+# podman would pass on to the container, racing its output).
 run_in_pty() {
-	local q
+	local q fifo="$TEST_TMP/pty-stdin"
+	[ -p "$fifo" ] || mkfifo "$fifo"
 	printf -v q '%q ' "$@"
 	status=0
-	output="$(script -qec "$q" /dev/null </dev/null 2>&1)" || status=$?
+	output="$(script -qec "$q" /dev/null 0<>"$fifo" 2>&1)" || status=$?
 	output="${output//$'\r'/}"
 	mapfile -t lines <<<"$output"
+	[ -n "$output" ] || lines=()
 }

@@ -344,8 +344,8 @@ TEST(validate)
 
 	s = validate_spec();
 	s->linux_->mount_label = "system_u:object_r:container_file_t:s0";
-	CHECK(fs_validate(s, tmpdir, &err) < 0);
-	CHECK_CONTAINS(err.msg, "SELinux mount labels are not supported on this host");
+	/* as runc: without SELinux the label is ignored (a debug line) */
+	CHECK(fs_validate(s, tmpdir, &err) == 0 || fs_selinux_enabled());
 
 	s = validate_spec();
 	s->linux_->rootfs_propagation = "sideways";

@@ -175,7 +175,7 @@ static int check_work(const char *upper_real, const char *work, ocirun_error_t *
 
 	if (stat(upper_real, &up) < 0)
 		return oerr(err, errno, ANN_UPPER ": stat \"%s\"", upper_real);
-	if (stat(work, &st) == 0) {
+	if (lstat(work, &st) == 0) {
 		if (!S_ISDIR(st.st_mode))
 			return oerr_msg(err, ENOTDIR, ANN_UPPER ": the work dir \"%s\" is not a directory",
 					work);
@@ -303,7 +303,7 @@ static int make_work_dir(const char *upper, ocirun_error_t *err)
 			return 0;
 		return oerr(err, errno, ANN_UPPER ": create the work dir \"%s\"", work);
 	}
-	if (chown(work, st.st_uid, st.st_gid) < 0)
+	if (fchownat(AT_FDCWD, work, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
 		return oerr(err, errno, ANN_UPPER ": chown the work dir \"%s\"", work);
 	return 0;
 }
@@ -342,9 +342,10 @@ int fs_resolve_root(const struct oci_spec *s, const char *bundle, char **ret, oc
 
 /* ---- init: assemble the overlay ---- */
 
-static int open_dir(const char *ann, const char *what, int dirfd, const char *path, ocirun_error_t *err)
+static int open_dir(const char *ann, const char *what, int dirfd, const char *path, int flags,
+		    ocirun_error_t *err)
 {
-	int fd = openat(dirfd, path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int fd = openat(dirfd, path, O_PATH | O_DIRECTORY | O_CLOEXEC | flags);
 
 	if (fd < 0)
 		return oerr(err, errno, "%s: open %s \"%s\"", ann, what, path);
@@ -373,9 +374,9 @@ static int private_upper(const char *rootfs, int top, int *ret_upper, int *ret_w
 	/* An owner not mapped into a user namespace cannot be set; the mode still is. */
 	if (fchownat(tfd, "upper", st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
 		log_debug("chown the upper layer's root to %u:%u: %m", st.st_uid, st.st_gid);
-	if ((*ret_upper = open_dir(ANN_UPPER, "upper", tfd, "upper", err)) < 0)
+	if ((*ret_upper = open_dir(ANN_UPPER, "upper", tfd, "upper", 0, err)) < 0)
 		return oerr_ret(err);
-	if ((*ret_work = open_dir(ANN_UPPER, "work dir", tfd, "work", err)) < 0)
+	if ((*ret_work = open_dir(ANN_UPPER, "work dir", tfd, "work", 0, err)) < 0)
 		return oerr_ret(err);
 	return 0;
 }
@@ -386,11 +387,12 @@ static int kept_upper(const char *upper, int *ret_upper, int *ret_work, ocirun_e
 {
 	_cleanup_free_ char *work = xasprintf("%s" WORK_SUFFIX, upper);
 
-	if ((*ret_upper = open_dir(ANN_UPPER, "upper", AT_FDCWD, upper, err)) < 0)
+	if ((*ret_upper = open_dir(ANN_UPPER, "upper", AT_FDCWD, upper, 0, err)) < 0)
 		return oerr_ret(err);
 	if (mkdir(work, 0700) < 0 && errno != EEXIST)
 		return oerr(err, errno, ANN_UPPER ": create the work dir \"%s\"", work);
-	if ((*ret_work = open_dir(ANN_UPPER, "work dir", AT_FDCWD, work, err)) < 0)
+	/* The work dir is ours, beside the upper: never follow a symlink put in its place. */
+	if ((*ret_work = open_dir(ANN_UPPER, "work dir", AT_FDCWD, work, O_NOFOLLOW, err)) < 0)
 		return oerr_ret(err);
 	return 0;
 }
@@ -431,7 +433,7 @@ int fs_overlay_mount(const struct fs_config *c, ocirun_error_t *err)
 		return 0;
 	for (; n < p.n_lowers; n++) {
 		lower[n] =
-		    open_dir(p.ann, p.root_is_lower ? "root.path" : "layer", AT_FDCWD, p.lowers[n], err);
+		    open_dir(p.ann, p.root_is_lower ? "root.path" : "layer", AT_FDCWD, p.lowers[n], 0, err);
 		if (lower[n] < 0) {
 			r = oerr_ret(err);
 			goto out;

@@ -136,8 +136,11 @@ static int hook_spawn(const struct oci_hook *hook, struct hook_proc *h, ocirun_e
 	}
 	if (h->pid == 0) {
 		int child[4] = {in[0], out[1], errp[1], ex[1]};
+		/* its own process group: a timeout kills what it started too */
+		setpgid(0, 0);
 		child_exec(hook, argv, envp, child);
 	}
+	setpgid(h->pid, h->pid); /* both sides, so it holds before either runs on */
 	close_fdp(&in[0]);
 	close_fdp(&out[1]);
 	close_fdp(&errp[1]);
@@ -218,6 +221,8 @@ static bool try_reap(struct hook_proc *h, bool pidfd_ready, int *status)
 
 static void kill_and_reap(struct hook_proc *h, int *status)
 {
+	/* the group first: the hook's own children die with it */
+	kill(-h->pid, SIGKILL);
 	if (h->pidfd < 0 || pidfd_send_signal(h->pidfd, SIGKILL, NULL, 0) < 0)
 		kill(h->pid, SIGKILL);
 	while (waitpid(h->pid, status, 0) < 0 && errno == EINTR)

@@ -51,6 +51,7 @@ struct creation {
 	struct container_state st;
 	int sync_fd;  /* runtime end */
 	int fifo_fd;
+	int fifo_hold_fd;
 	pid_t pid;
 	int pidfd;
 	int console_fd; /* pty master kept by a foreground run */
@@ -62,6 +63,8 @@ static void creation_release(struct creation *c)
 		close(c->sync_fd);
 	if (c->fifo_fd >= 0)
 		close(c->fifo_fd);
+	if (c->fifo_hold_fd >= 0)
+		close(c->fifo_hold_fd);
 	if (c->dirfd >= 0)
 		close(c->dirfd);
 	if (c->root_fd >= 0)
@@ -104,7 +107,6 @@ static void create_abort(struct creation *c)
 static int resolve_paths(struct creation *c, ocirun_error_t *err)
 {
 	char buf[PATH_MAX];
-	_cleanup_free_ char *root = NULL;
 	const char *b = c->o->bundle && *c->o->bundle ? c->o->bundle : ".";
 
 	if (!realpath(b, buf))
@@ -112,12 +114,9 @@ static int resolve_paths(struct creation *c, ocirun_error_t *err)
 	c->bundle = xstrdup(buf);
 	if (spec_load(c->bundle, &c->spec, err) < 0)
 		return oerr_ret(err);
-	root = c->spec->root->path[0] == '/' ? xstrdup(c->spec->root->path)
-					     : xasprintf("%s/%s", c->bundle, c->spec->root->path);
-	if (!realpath(root, buf))
-		return oerr(err, errno, "root.path \"%s\"", c->spec->root->path);
-	c->rootfs = xstrdup(buf);
-	return 0;
+	/* realpath of root.path; an overlay root's annotations are checked first and its mount
+	 * point created when missing (fs/overlay.c). */
+	return fs_resolve_root(c->spec, c->bundle, &c->rootfs, err);
 }
 
 /* Everything that can be checked before anything exists. */
@@ -288,6 +287,10 @@ static int make_state(struct creation *c, ocirun_error_t *err)
 			return oerr(err, errno, "mkfifo %s", STATE_FIFO);
 		c->fifo_fd = openat(c->dirfd, STATE_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 		if (c->fifo_fd < 0)
+			return oerr(err, errno, "open %s", STATE_FIFO);
+		/* the reader above exists, so this does not block */
+		c->fifo_hold_fd = openat(c->dirfd, STATE_FIFO, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		if (c->fifo_hold_fd < 0)
 			return oerr(err, errno, "open %s", STATE_FIFO);
 	}
 	return 0;
@@ -506,6 +509,7 @@ static int do_create(struct creation *c, ocirun_error_t *err)
 		.parent_sync_fd = pair[0],
 		.runtime_fds = { c->dirfd, c->root_fd, -1, -1 },
 		.fifo_fd = c->fifo_fd,
+		.fifo_hold_fd = c->fifo_hold_fd,
 		.runtime_pid = getpid(),
 		.no_pivot = c->o->no_pivot,
 		.no_new_keyring = c->o->no_new_keyring,
@@ -522,6 +526,10 @@ static int do_create(struct creation *c, ocirun_error_t *err)
 		close(c->fifo_fd);
 		c->fifo_fd = -1;
 	}
+	if (c->fifo_hold_fd >= 0) {
+		close(c->fifo_hold_fd);
+		c->fifo_hold_fd = -1;
+	}
 	if (drive_init(c, err) < 0)
 		goto fail;
 	return 0;
@@ -533,7 +541,7 @@ fail:
 int ocirun_create(const struct ocirun_ctx *ctx, const struct ocirun_create_opts *o, ocirun_error_t *err)
 {
 	struct creation c = { .ctx = ctx, .o = o, .mode = MODE_CREATE, .root_fd = -1, .dirfd = -1, .sync_fd = -1,
-			      .fifo_fd = -1, .pidfd = -1, .console_fd = -1 };
+			      .fifo_fd = -1, .fifo_hold_fd = -1, .pidfd = -1, .console_fd = -1 };
 	int r = do_create(&c, err);
 
 	creation_release(&c);
@@ -560,7 +568,6 @@ static int wait_exec(struct creation *c, ocirun_error_t *err)
 
 static void run_poststart(struct creation *c)
 {
-	ocirun_error_t e = { 0 };
 	_cleanup_free_ char *text = NULL;
 	json_gen_t *g;
 
@@ -570,8 +577,7 @@ static void run_poststart(struct creation *c)
 	state_emit(g, &c->st, "running");
 	text = json_gen_finish(g, NULL);
 	json_gen_free(g);
-	if (hooks_run(c->spec->hooks->poststart, c->spec->hooks->n_poststart, "poststart", text, &e) < 0)
-		log_warn("%s", e.msg);
+	hooks_run_warn(c->spec->hooks->poststart, c->spec->hooks->n_poststart, "poststart", text);
 }
 
 /* A foreground run removes its container once the program exited, as runc. */
@@ -588,8 +594,7 @@ static void run_cleanup(struct creation *c)
 		state_emit(g, &c->st, "stopped");
 		text = json_gen_finish(g, NULL);
 		json_gen_free(g);
-		if (hooks_run(c->spec->hooks->poststop, c->spec->hooks->n_poststop, "poststop", text, &e) < 0)
-			log_warn("%s", e.msg);
+		hooks_run_warn(c->spec->hooks->poststop, c->spec->hooks->n_poststop, "poststop", text);
 	}
 	if (state_dir_remove(c->root_fd, c->o->id, &e) < 0)
 		log_warn("remove state dir: %s", e.msg);
@@ -601,7 +606,7 @@ int ocirun_run(const struct ocirun_ctx *ctx, const struct ocirun_create_opts *o,
 	/* signals that mean a fault of ocirun itself are never forwarded */
 	static const int own[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS, SIGTTIN, SIGTTOU };
 	struct creation c = { .ctx = ctx, .o = o, .mode = MODE_RUN, .root_fd = -1, .dirfd = -1, .sync_fd = -1,
-			      .fifo_fd = -1, .pidfd = -1, .console_fd = -1 };
+			      .fifo_fd = -1, .fifo_hold_fd = -1, .pidfd = -1, .console_fd = -1 };
 	sigset_t mask, old;
 	int r;
 

@@ -127,8 +127,9 @@ int process_setup_terminal(int sync_fd, const struct oci_box *size, bool bind_co
 }
 
 /* Block until `start`: the fifo was opened O_RDONLY|O_NONBLOCK before any
- * writer existed, so poll() reports nothing until `start` opens it for
- * writing and writes one byte. */
+ * writer existed, so poll() reports nothing until `start` writes one byte.
+ * The write end we also hold (fifo_hold_fd, close-on-exec) tells `start`
+ * when execve happened: its own read end then sees POLLHUP. */
 static int wait_for_start(struct init_ctx *c, ocirun_error_t *err)
 {
 	struct sync_msg m;

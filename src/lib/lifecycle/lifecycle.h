@@ -27,6 +27,7 @@ struct init_ctx {
 	int parent_sync_fd; /* the runtime's end: closed in the child */
 	int runtime_fds[4]; /* the runtime's own fds (state dir: its flock must not outlive create), closed in the child; -1 unused */
 	int fifo_fd;        /* exec.fifo opened O_RDONLY|O_NONBLOCK, or -1 (run: START over sync) */
+	int fifo_hold_fd;   /* a write end of exec.fifo held until execve: `start` waits for its close */
 	pid_t runtime_pid;  /* for the PDEATHSIG race check */
 	bool no_pivot;
 	bool no_new_keyring;
@@ -88,6 +89,9 @@ int wait_foreground(pid_t pid, int pidfd, int console_fd, const sigset_t *mask, 
  * them: apparmorProfile without AppArmor and intelRdt without resctrl are
  * errors; selinuxLabel without SELinux is a debug line (as runc). */
 int lsm_validate(const struct oci_process *p, const struct oci_linux *l, ocirun_error_t *err);
+
+/* poststart/poststop: run every hook, each failure a warning (runtime.md). */
+void hooks_run_warn(const struct oci_hook *h, size_t n, const char *kind, const char *state_json);
 
 /* Container status from state + liveness + fifo + cgroup freezer. */
 const char *container_status(int dirfd, const struct container_state *st);

@@ -97,9 +97,40 @@ int ocirun_state(const struct ocirun_ctx *ctx, const char *id, char **ret_json, 
 	return r;
 }
 
+/* Wake the init blocked on exec.fifo and wait until it has exec'd: the init
+ * holds a write end of the fifo until execve (close-on-exec), so a read end
+ * we open now reports POLLHUP once that happens, or once the init died. */
+static int trigger_start(struct opened *o, ocirun_error_t *err)
+{
+	_cleanup_close_ int w = -1, r = -1;
+	struct pollfd p;
+
+	/* O_NONBLOCK: with no init holding the read end, ENXIO instead of a hang */
+	w = openat(o->dirfd, STATE_FIFO, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (w < 0)
+		return oerr(err, errno, "cannot start container %s: open %s", o->st->id, STATE_FIFO);
+	r = openat(o->dirfd, STATE_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (r < 0)
+		return oerr(err, errno, "cannot start container %s: open %s", o->st->id, STATE_FIFO);
+	fault_point("start-fifo");
+	if (write(w, "0", 1) != 1)
+		return oerr(err, errno, "cannot start container %s: write %s", o->st->id, STATE_FIFO);
+	close(w);
+	w = -1;
+	/* events = 0: only POLLHUP wakes us; the byte is the init's to read */
+	p = (struct pollfd){ .fd = r, .events = 0 };
+	while (poll(&p, 1, -1) < 0)
+		if (errno != EINTR)
+			return oerr(err, errno, "cannot start container %s: wait for exec", o->st->id);
+	unlinkat(o->dirfd, STATE_FIFO, 0);
+	if (!state_init_alive(o->st))
+		return oerr_msg(err, ESRCH, "cannot start container %s: its init exited before running the program",
+				o->st->id);
+	return 0;
+}
+
 int ocirun_start(const struct ocirun_ctx *ctx, const char *id, ocirun_error_t *err)
 {
-	_cleanup_close_ int fd = -1;
 	const char *status;
 	struct opened o;
 	int r = open_container(ctx, id, &o, err);
@@ -111,33 +142,30 @@ int ocirun_start(const struct ocirun_ctx *ctx, const char *id, ocirun_error_t *e
 		r = oerr_msg(err, EINVAL, "cannot start a container that is %s: %s", status, id);
 		goto out;
 	}
-	/* The init holds the fifo open for reading; O_NONBLOCK turns "nobody
-	 * is waiting" into ENXIO instead of a hang. */
-	fd = openat(o.dirfd, STATE_FIFO, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
-		r = oerr(err, errno, "cannot start container %s: open %s", id, STATE_FIFO);
-		goto out;
-	}
-	fault_point("start-fifo");
-	if (write(fd, "0", 1) != 1) {
-		r = oerr(err, errno, "cannot start container %s: write %s", id, STATE_FIFO);
-		goto out;
-	}
-	unlinkat(o.dirfd, STATE_FIFO, 0);
-	if (o.st->bundle) {
-		/* poststart hooks come from the bundle's config */
+	r = trigger_start(&o, err);
+	if (r == 0 && o.st->bundle) {
+		/* poststart hooks come from the bundle's config, after the exec */
 		struct oci_spec *spec = NULL;
 		ocirun_error_t e = { 0 };
 		if (spec_load(o.st->bundle, &spec, &e) == 0 && spec->hooks && spec->hooks->n_poststart) {
 			_cleanup_free_ char *t = state_text(o.st, "running", false);
-			if (hooks_run(spec->hooks->poststart, spec->hooks->n_poststart, "poststart", t, &e) < 0)
-				log_warn("%s", e.msg);
+			hooks_run_warn(spec->hooks->poststart, spec->hooks->n_poststart, "poststart", t);
 		}
 		spec_free(spec);
 	}
 out:
 	opened_release(&o);
 	return r;
+}
+
+/* poststart and poststop (runtime.md): every hook runs; a failure is a warning. */
+void hooks_run_warn(const struct oci_hook *h, size_t n, const char *kind, const char *state_json)
+{
+	for (size_t i = 0; i < n; i++) {
+		ocirun_error_t e = { 0 };
+		if (hooks_run(&h[i], 1, kind, state_json, &e) < 0)
+			log_warn("%s hook #%zu: %s", kind, i, e.msg);
+	}
 }
 
 static int signal_init(const struct container_state *st, int sig, ocirun_error_t *err)
@@ -234,8 +262,7 @@ static void run_poststop(const struct container_state *st)
 		return;
 	if (spec->hooks && spec->hooks->n_poststop) {
 		_cleanup_free_ char *t = state_text(st, "stopped", false);
-		if (hooks_run(spec->hooks->poststop, spec->hooks->n_poststop, "poststop", t, &e) < 0)
-			log_warn("%s", e.msg);
+		hooks_run_warn(spec->hooks->poststop, spec->hooks->n_poststop, "poststop", t);
 	}
 	spec_free(spec);
 }
