@@ -88,13 +88,19 @@ teardown_file() {
 
 setup() {
 	setup_common
-	# Container names: $ID (and $ID-x for a second one).
+	DK_CIDS=()
 	DK_LOG_MARK="$(wc -l <"$DOCKER_DIR/dockerd.log")"
 }
 
+# Every container a test made is gone with what the runtime held for it.
 teardown() {
+	local cid bad=0
 	dk_remove_all
+	for cid in "${DK_CIDS[@]}"; do
+		assert_no_runtime_leftovers "$(dk_runtime_root)" "$cid" || bad=1
+	done
 	teardown_common
+	return "$bad"
 }
 
 # dk ARGS...: the docker CLI on our daemon.
@@ -126,7 +132,10 @@ dk_run() {
 		shift
 	done
 	shift
-	dk_capture dk run --rm --runtime "$DOCKER_RT_NAME" --name "$ID" "${opts[@]}" "$DOCKER_IMAGE" "$@"
+	rm -f "$TEST_TMP/cid"
+	dk_capture dk run --rm --runtime "$DOCKER_RT_NAME" --name "$ID" --cidfile "$TEST_TMP/cid" \
+		"${opts[@]}" "$DOCKER_IMAGE" "$@"
+	[ ! -s "$TEST_TMP/cid" ] || DK_CIDS+=("$(cat "$TEST_TMP/cid")")
 }
 
 # dk_start [DOCKER RUN OPTION...]: a detached container $ID (`sleep 1000`
@@ -138,6 +147,7 @@ dk_start() {
 		return 1
 	}
 	DK_CID="$(dk inspect -f '{{.Id}}' "$ID")"
+	DK_CIDS+=("$DK_CID")
 	# The trap is set once the shell has started its child.
 	local i
 	for ((i = 0; i < POLL_TRIES; i++)); do
@@ -211,9 +221,9 @@ dk_assert_clean() {
 }
 
 @test "docker: logs of a detached container, wait returns its exit status" {
-	dk capture_unused 2>/dev/null || true
 	run -0 dk run -d --runtime "$DOCKER_RT_NAME" --name "$ID" "$DOCKER_IMAGE" sh -c 'echo out-line; echo err-line >&2; exit 9'
 	local cid="$output"
+	DK_CIDS+=("$cid")
 	run -0 dk wait "$ID"
 	assert_eq "$output" 9 "docker wait"
 	run -0 dk logs "$ID"
@@ -405,5 +415,4 @@ dk_assert_clean() {
 	run -0 dk rm -f "$ID"
 	dk_assert_clean "$cid"
 	wait_for_exit "$pid"
-	[ -z "$(_procs_in "$DOCKER_DIR/data")" ]
 }

@@ -170,3 +170,27 @@ teardown() {
 	assert_contains "$output" "listenerPath"
 	assert_no_leftovers
 }
+
+@test "newer: without a mount namespace the root is chroot'ed and nothing is mounted on the host" {
+	requires_ocirun
+	update_config '.linux.namespaces = [{"type": "pid"}, {"type": "uts"}]'
+	set_args sh -c 'ls /bin/busybox && echo in-root'
+	local before
+	before="$(wc -l </proc/self/mountinfo)"
+	run_ctr
+	[ "$status" -eq 0 ]
+	assert_contains "$output" "in-root"
+	assert_contains "$output" "no mount namespace"
+	assert_eq "$(wc -l </proc/self/mountinfo)" "$before" "host mount count"
+	assert_no_leftovers
+}
+
+@test "newer: rootfsPropagation unbindable makes the container's root unbindable" {
+	update_config '.linux.rootfsPropagation = "unbindable" | .process.capabilities.bounding += ["CAP_SYS_ADMIN"]
+		| .process.capabilities.effective += ["CAP_SYS_ADMIN"] | .process.capabilities.permitted += ["CAP_SYS_ADMIN"]'
+	set_args sh -c 'mkdir -p /tmp/b; mount --bind / /tmp/b 2>&1; echo rc=$?; awk "\$5 == \"/\"" /proc/self/mountinfo'
+	run_ctr
+	[ "$status" -eq 0 ]
+	assert_contains "$output" "Invalid argument"
+	assert_contains "$output" "unbindable"
+}

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/log.h"
 #include "base/util.h"
@@ -135,9 +136,18 @@ static int v1_memory(const char *dir, const struct oci_resources *res, bool upda
 	    cg_set(dir, "memory.soft_limit_in_bytes", "memory.reservation", err, "%" PRId64, m->reservation) <
 		0)
 		return oerr_ret(err);
-	/* Kernel memory limits are deprecated in v1 and gone in v2; runc ignores them too. */
-	if ((m->has_kernel && m->kernel) || (m->has_kernel_tcp && m->kernel_tcp))
-		log_debug("cgroup: linux.resources.memory.kernel/kernelTCP ignored (dropped by the kernel)");
+	/* Kernel memory limits are deprecated in v1 and gone in v2: memory.kernel is ignored
+	 * (as runc); the TCP buffer limit still exists on v1 kernels that have the file. */
+	if (m->has_kernel && m->kernel)
+		log_debug("cgroup: linux.resources.memory.kernel ignored (dropped by the kernel)");
+	if (m->has_kernel_tcp && m->kernel_tcp) {
+		_cleanup_free_ char *f = xasprintf("%s/memory.kmem.tcp.limit_in_bytes", dir);
+		if (access(f, F_OK) < 0)
+			log_debug("cgroup: linux.resources.memory.kernelTCP ignored (no memory.kmem.tcp)");
+		else if (cg_set(dir, "memory.kmem.tcp.limit_in_bytes", "memory.kernelTCP", err, "%" PRId64,
+				m->kernel_tcp) < 0)
+			return oerr_ret(err);
+	}
 	if (m->has_disable_oom_killer && m->disable_oom_killer &&
 	    cg_set(dir, "memory.oom_control", "memory.disableOOMKiller", err, "1") < 0)
 		return oerr_ret(err);

@@ -75,7 +75,10 @@ int fs_prepare_rootfs(const struct fs_config *c, ocirun_error_t *err)
 		return oerr_msg(err, EINVAL, "linux.rootfsPropagation: \"%s\" is not safe without pivot_root",
 				prop);
 	/* Nothing mounted from here on may reach the host's mount namespace: "/" becomes a
-	 * slave (or what rootfsPropagation asks for) before the first mount. */
+	 * slave (or what rootfsPropagation asks for) before the first mount. Unbindable would
+	 * forbid binding the root on itself: slave for now, fs_enter_rootfs applies it. */
+	if (flag & MS_UNBINDABLE)
+		flag = MS_SLAVE | MS_REC;
 	if (mount(NULL, "/", NULL, flag, NULL) < 0)
 		return oerr(err, errno, "change the propagation of \"/\" to %s", prop ? prop : "rslave");
 	if (make_parent_private(c->rootfs, flag, err) < 0)

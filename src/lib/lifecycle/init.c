@@ -89,6 +89,20 @@ static int apply_time_ns(const struct oci_linux *l, ocirun_error_t *err)
 	return 0;
 }
 
+/* Without a mount namespace nothing may be mounted (it would land in the
+ * host's namespace and outlive the container): the root is only chroot'ed,
+ * and the config's mounts, devices and masked paths are not set up. */
+static int enter_root_without_mntns(struct init_ctx *c, ocirun_error_t *err)
+{
+	log_warn("no mount namespace: the root is entered with chroot; mounts, devices, masked and "
+		 "read-only paths are not set up");
+	if (chroot(c->rootfs) < 0)
+		return oerr(err, errno, "chroot \"%s\"", c->rootfs);
+	if (chdir("/") < 0)
+		return oerr(err, errno, "chdir /");
+	return 0;
+}
+
 static char *state_json(struct init_ctx *c, pid_t host_pid, const char *status)
 {
 	struct container_state st = {
@@ -229,7 +243,7 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 	 * our own /proc/self files, which non-dumpable makes root's. No
 	 * container process can exist before this point. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	if (fs_prepare_rootfs(&fc, &err) < 0)
+	if (c->plan->has_mnt && fs_prepare_rootfs(&fc, &err) < 0)
 		init_fail(c, &err);
 	fault_point("init-mounts");
 	if (c->runtime_hooks) {
@@ -241,13 +255,14 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 	if (s->hooks && hooks_run(s->hooks->create_container, s->hooks->n_create_container, "createContainer",
 				  st_json, &err) < 0)
 		init_fail(c, &err);
-	if (fs_enter_rootfs(&fc, &err) < 0)
+	if (c->plan->has_mnt ? fs_enter_rootfs(&fc, &err) < 0 : enter_root_without_mntns(c, &err) < 0)
 		init_fail(c, &err);
 	/* a missing cwd is created, as runc does; the root is ours now, so
 	 * symlinks in the path cannot lead out of it */
 	if (s->process->cwd && mkdir_p(s->process->cwd, 0755, &err) < 0)
 		init_fail(c, &err);
-	if (s->process->terminal && process_setup_terminal(c->sync_fd, s->process->console_size, true, &err) < 0)
+	if (s->process->terminal &&
+	    process_setup_terminal(c->sync_fd, s->process->console_size, c->plan->has_mnt, &err) < 0)
 		init_fail(c, &err);
 	if (s->hostname && *s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0) {
 		oerr(&err, errno, "sethostname \"%s\"", s->hostname);
@@ -257,7 +272,7 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 		oerr(&err, errno, "setdomainname \"%s\"", s->domainname);
 		init_fail(c, &err);
 	}
-	if (fs_finalize_rootfs(&fc, &err) < 0)
+	if (c->plan->has_mnt && fs_finalize_rootfs(&fc, &err) < 0)
 		init_fail(c, &err);
 	if (process_prepare(&pp, &err) < 0)
 		init_fail(c, &err);

@@ -126,6 +126,14 @@ int process_prepare(struct process_plan *pp, ocirun_error_t *err)
 	if (proc_attrs_apply(p, pp->linux_, err) < 0)
 		return oerr_ret(err);
 	build_env(pp);
+	/* CVE-2024-21626: a leaked host directory fd used as cwd would leave
+	 * the process outside the container; getcwd then reports a path that
+	 * does not start with "/" ("(unreachable)/..."). Checked before any
+	 * seccomp filter, which may forbid getcwd. */
+	if (p->cwd && chdir(p->cwd) < 0)
+		return oerr(err, errno, "chdir to cwd \"%s\" (process.cwd)", p->cwd);
+	if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
+		return oerr_msg(err, EPERM, "current working directory is outside of the container");
 	/* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which is
 	 * about to be dropped: load it now, as runc does. With a listener the
 	 * notify fd must reach the runtime before READY: load it now too. */
@@ -151,13 +159,9 @@ int process_prepare(struct process_plan *pp, ocirun_error_t *err)
 	if (caps_apply(p->capabilities, err) < 0)
 		return oerr_ret(err);
 	umask(p->user.has_umask ? (mode_t)p->user.umask : 0022);
+	/* again as the user: a cwd the user may not enter is an error */
 	if (p->cwd && chdir(p->cwd) < 0)
 		return oerr(err, errno, "chdir to cwd \"%s\" (process.cwd)", p->cwd);
-	/* CVE-2024-21626: a leaked host directory fd used as cwd would leave
-	 * the process outside the container; getcwd then reports a path that
-	 * does not start with "/" ("(unreachable)/..."). */
-	if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
-		return oerr_msg(err, EPERM, "current working directory is outside of the container");
 	if (lookup_exec(p->args[0], env_get(pp->env, "PATH"), &pp->exec_path, err) < 0)
 		return oerr_ret(err);
 	return 0;

@@ -110,10 +110,7 @@ int ns_plan_make(const struct oci_spec *s, struct ns_plan *p, ocirun_error_t *er
 		else
 			p->clone_flags |= (unsigned long)flag;
 	}
-	if (!has_mnt) {
-		ns_plan_release(p);
-		return oerr_msg(err, EINVAL, "linux.namespaces: a mount namespace is required");
-	}
+	p->has_mnt = has_mnt;
 	ns_plan_sort_joins(p);
 	return 0;
 }

@@ -26,6 +26,7 @@ struct ns_plan {
 	size_t n_join;
 	bool new_user;
 	bool in_user;  /* new or joined user namespace */
+	bool has_mnt;  /* new or joined mount namespace; without one the root is only chroot'ed */
 };
 
 /* "pid" -> CLONE_NEWPID ... ; 0 if unknown. */
