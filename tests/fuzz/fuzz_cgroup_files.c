@@ -30,7 +30,8 @@ static struct cg_hier v1_hiers[7], v2_hier;
 
 static void setup(void)
 {
-	static const char *const v1[] = { "cpu,cpuacct", "cpuset", "memory", "pids", "blkio", "hugetlb", "freezer" };
+	static const char *const v1[] = {"cpu,cpuacct", "cpuset",  "memory", "pids",
+					 "blkio",       "hugetlb", "freezer"};
 
 	snprintf(dir, sizeof(dir), "/tmp/ocirun-fuzz-cgroup.XXXXXX");
 	if (!mkdtemp(dir))
@@ -39,16 +40,18 @@ static void setup(void)
 	if (dir_fd < 0)
 		abort();
 	for (size_t i = 0; i < ARRAY_SIZE(v1); i++)
-		v1_hiers[i] = (struct cg_hier){
-			.controllers = (char *)v1[i], .mount = "/sys/fs/cgroup", .path = dir, .ops = &cg_v1_backend
-		};
-	legacy = (cgroup_t){ .mode = CG_MODE_LEGACY, .hiers = v1_hiers, .n_hiers = ARRAY_SIZE(v1), .v2_fd = -1 };
-	v2_hier = (struct cg_hier){ .unified = true,
-				    .controllers = "cpuset cpu io memory hugetlb pids rdma misc",
-				    .mount = "/sys/fs/cgroup",
-				    .path = dir,
-				    .ops = &cg_v2_backend };
-	unified = (cgroup_t){ .mode = CG_MODE_UNIFIED, .hiers = &v2_hier, .n_hiers = 1, .v2_fd = -1 };
+		v1_hiers[i] = (struct cg_hier){.controllers = (char *)v1[i],
+					       .mount = "/sys/fs/cgroup",
+					       .path = dir,
+					       .ops = &cg_v1_backend};
+	legacy =
+	    (cgroup_t){.mode = CG_MODE_LEGACY, .hiers = v1_hiers, .n_hiers = ARRAY_SIZE(v1), .v2_fd = -1};
+	v2_hier = (struct cg_hier){.unified = true,
+				   .controllers = "cpuset cpu io memory hugetlb pids rdma misc",
+				   .mount = "/sys/fs/cgroup",
+				   .path = dir,
+				   .ops = &cg_v2_backend};
+	unified = (cgroup_t){.mode = CG_MODE_UNIFIED, .hiers = &v2_hier, .n_hiers = 1, .v2_fd = -1};
 }
 
 /* A file name the input may use: a cgroup-like word, nothing that leaves the dir. */
@@ -57,7 +60,8 @@ static bool good_name(const char *s, size_t n)
 	if (n == 0 || n > 64 || s[0] == '.')
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == '_'))
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '.' ||
+		      s[i] == '_'))
 			return false;
 	return true;
 }
@@ -81,10 +85,11 @@ static size_t write_files(const char *p, size_t size, char names[MAX_FILES][65])
 		nlen = (size_t)(nl - name);
 		body = nl + 1;
 		next = body;
-		while (next < end && !(next + 3 <= end && memcmp(next, "== ", 3) == 0 && (next == body || next[-1] == '\n')))
+		while (next < end && !(next + 3 <= end && memcmp(next, "== ", 3) == 0 &&
+				       (next == body || next[-1] == '\n')))
 			next++;
 		if (good_name(name, nlen)) {
-			ocirun_error_t err = { 0 };
+			ocirun_error_t err = {0};
 			memcpy(names[n], name, nlen);
 			names[n][nlen] = '\0';
 			if (write_file_at(dir_fd, names[n], body, (size_t)(next - body), &err) < 0)
@@ -98,7 +103,7 @@ static size_t write_files(const char *p, size_t size, char names[MAX_FILES][65])
 
 static void read_back(const cgroup_t *cg)
 {
-	ocirun_error_t err = { 0 };
+	ocirun_error_t err = {0};
 	json_gen_t *g = json_gen_new(false);
 	pid_t *pids = NULL;
 	size_t n = 0;

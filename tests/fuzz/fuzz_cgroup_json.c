@@ -23,11 +23,11 @@ static bool same(const char *a, const char *b)
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
-static const char *const controllers[] = { NULL, "", "memory", "cpu", "pids", "name=systemd", "devices" };
+static const char *const controllers[] = {NULL, "", "memory", "cpu", "pids", "name=systemd", "devices"};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	ocirun_error_t err = { 0 };
+	ocirun_error_t err = {0};
 	json_t *v = NULL, *v2 = NULL;
 	cgroup_t *cg = NULL, *cg2 = NULL;
 	json_gen_t *g;

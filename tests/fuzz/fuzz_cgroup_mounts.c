@@ -19,16 +19,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #undef read_file
 
 enum { SEC_MOUNTINFO, SEC_CGROUPS, SEC_CGROUP, SEC_PATH, SEC_N };
-static const char *const sec_names[SEC_N] = { "mountinfo", "cgroups", "cgroup", "path" };
+static const char *const sec_names[SEC_N] = {"mountinfo", "cgroups", "cgroup", "path"};
 static const char *sec[SEC_N];
 static size_t sec_len[SEC_N];
 
 int fuzz_read_file(const char *path, char **ret, size_t *ret_len, ocirun_error_t *err)
 {
 	int i = strcmp(path, "/proc/self/mountinfo") == 0 ? SEC_MOUNTINFO
-		: strcmp(path, "/proc/cgroups") == 0     ? SEC_CGROUPS
-		: strcmp(path, "/proc/self/cgroup") == 0 ? SEC_CGROUP
-							 : -1;
+		: strcmp(path, "/proc/cgroups") == 0      ? SEC_CGROUPS
+		: strcmp(path, "/proc/self/cgroup") == 0  ? SEC_CGROUP
+							  : -1;
 	char *s;
 
 	if (i < 0)
@@ -57,7 +57,8 @@ static void split(const char *p, size_t size)
 		if (!nl || end - p < 3 || memcmp(p, "== ", 3) != 0)
 			return;
 		for (int i = 0; i < SEC_N; i++)
-			if ((size_t)(nl - p - 3) == strlen(sec_names[i]) && !memcmp(p + 3, sec_names[i], strlen(sec_names[i])))
+			if ((size_t)(nl - p - 3) == strlen(sec_names[i]) &&
+			    !memcmp(p + 3, sec_names[i], strlen(sec_names[i])))
 				which = i;
 		body = nl + 1;
 		for (next = body; next < end; next++)
@@ -73,9 +74,9 @@ static void split(const char *p, size_t size)
 
 static void place(const struct hier_info *v, size_t n, enum cg_mode mode)
 {
-	ocirun_error_t err = { 0 };
+	ocirun_error_t err = {0};
 	_cleanup_free_ char *path = NULL, *inner = NULL;
-	struct cgroup_opts o = { .id = "fuzz-ctr" };
+	struct cgroup_opts o = {.id = "fuzz-ctr"};
 	bool abs = false;
 
 	if (sec[SEC_PATH])
@@ -89,7 +90,7 @@ static void place(const struct hier_info *v, size_t n, enum cg_mode mode)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	ocirun_error_t err = { 0 };
+	ocirun_error_t err = {0};
 
 	split((const char *)data, size);
 	for (int pure_v2 = 0; pure_v2 < 2; pure_v2++) {

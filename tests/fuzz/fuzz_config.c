@@ -60,7 +60,7 @@ static bool unsafe_ns_paths(const struct oci_spec *s)
 static void validate(const struct oci_spec *s)
 {
 	const struct oci_process *p = s->process;
-	ocirun_error_t err = { 0 };
+	ocirun_error_t err = {0};
 	struct ns_plan plan;
 
 	if (!unsafe_ns_paths(s)) {
@@ -95,7 +95,7 @@ static void validate(const struct oci_spec *s)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	ocirun_error_t err = { 0 };
+	ocirun_error_t err = {0};
 	struct oci_spec *s = NULL;
 
 	if (!bundle[0])

@@ -38,7 +38,7 @@ static void parse_options(const char *opts)
 	_cleanup_free_ char *copy = xstrdup(opts);
 	_cleanup_strv_ char **v = NULL;
 	struct fs_mount_flags f;
-	ocirun_error_t err = { 0 };
+	ocirun_error_t err = {0};
 
 	for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
 		strv_push(&v, t);
@@ -64,8 +64,8 @@ static void check_one(const struct fs_mountinfo *m)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const types[] = { NULL, "cgroup2", "cgroup", "proc" };
-	ocirun_error_t err = { 0 };
+	static const char *const types[] = {NULL, "cgroup2", "cgroup", "proc"};
+	ocirun_error_t err = {0};
 	struct fs_mountinfo *v = NULL, *one = NULL;
 	size_t n = 0;
 

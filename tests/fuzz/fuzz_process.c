@@ -20,7 +20,7 @@ static void check_error(const ocirun_error_t *err)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	ocirun_error_t err = { 0 };
+	ocirun_error_t err = {0};
 	struct oci_process *p = NULL;
 
 	if (spec_parse_process((const char *)data, size, "process.json", &p, &err) < 0) {

@@ -11,7 +11,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	ocirun_error_t err = { 0 };
+	ocirun_error_t err = {0};
 	struct oci_resources *r = NULL;
 
 	if (spec_parse_resources((const char *)data, size, "resources.json", &r, &err) < 0) {

@@ -43,7 +43,7 @@ static void check_error(const ocirun_error_t *err)
 
 static void use_cgroup(const json_t *v)
 {
-	ocirun_error_t err = { 0 };
+	ocirun_error_t err = {0};
 	json_gen_t *g;
 	cgroup_t *cg = NULL;
 
@@ -62,7 +62,7 @@ static void use_cgroup(const json_t *v)
 
 static void round_trip(const struct container_state *st)
 {
-	ocirun_error_t err = { 0 };
+	ocirun_error_t err = {0};
 	struct container_state *again = NULL;
 
 	if (state_write(out_fd, st, &err) < 0)
@@ -77,7 +77,7 @@ static void round_trip(const struct container_state *st)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	ocirun_error_t err = { 0 };
+	ocirun_error_t err = {0};
 	struct container_state *st = NULL;
 	json_gen_t *g;
 

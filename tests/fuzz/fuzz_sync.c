@@ -16,7 +16,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static int pair[2] = { -1, -1 };
+static int pair[2] = {-1, -1};
 
 static void check_error(const ocirun_error_t *err)
 {
@@ -43,7 +43,7 @@ static void drain(int fd)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct sync_msg m; /* 1 KiB: off the fuzzer's stack */
-	ocirun_error_t err = { 0 };
+	ocirun_error_t err = {0};
 
 	if (pair[0] < 0) {
 		if (sync_pair(pair, &err) < 0)

@@ -336,6 +336,24 @@ dk_assert_clean() {
 	[ ! -e "$dir" ]
 }
 
+@test "docker: update changes the limits of a running container" {
+	requires memory pids cpu
+	dk_start --memory 64m
+	run -0 dk update --memory 128m --memory-swap 256m --pids-limit 20 --cpu-shares 512 "$ID"
+	local pid
+	pid="$(dk inspect -f '{{.State.Pid}}' "$ID")"
+	assert_eq "$(cat "$(cgroup_dir "$pid" pids)/pids.max")" 20 "pids.max"
+	if cgroup_v1 memory; then
+		assert_eq "$(cat "$(cgroup_dir "$pid" memory)/memory.limit_in_bytes")" 134217728 "memory.limit_in_bytes"
+	else
+		assert_eq "$(cat "$(cgroup_dir "$pid" memory)/memory.max")" 134217728 "memory.max"
+	fi
+	if cgroup_v1 cpu; then
+		assert_eq "$(cat "$(cgroup_dir "$pid" cpu)/cpu.shares")" 512 "cpu.shares"
+	fi
+	assert_eq "$(dk inspect -f '{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}}' "$ID")" "134217728 20"
+}
+
 @test "docker: --pids-limit" {
 	requires pids
 	dk_start --pids-limit 10
@@ -371,6 +389,16 @@ dk_assert_clean() {
 	# /dev and the mounts docker adds stay writable.
 	dk_run --read-only -- sh -c 'echo x >/dev/null && echo dev-ok'
 	assert_eq "$output" dev-ok
+}
+
+@test "docker: --tmpfs with size and mode" {
+	# docker mounts an empty tmpfs (no tmpcopyup, unlike podman).
+	dk_run --tmpfs /mnt/scratch:size=1m,mode=1777 -- \
+		sh -c 'grep " /mnt/scratch " /proc/mounts; stat -c %a /mnt/scratch; ls -A /mnt/scratch | wc -l'
+	assert_eq "$status" 0 "exit status"
+	assert_contains "${lines[0]}" "tmpfs /mnt/scratch tmpfs rw,nosuid,nodev,noexec,relatime,size=1024k"
+	assert_eq "${lines[1]}" 1777 "mode"
+	assert_eq "${lines[2]}" 0 "entries"
 }
 
 @test "docker: -v bind mounts, read-only and read-write" {

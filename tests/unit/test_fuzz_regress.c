@@ -1,0 +1,99 @@
+/* Regression tests for what the fuzz targets (tests/fuzz/) found: each input
+ * that once crashed or hung a target, run through the same library call.
+ * Every case runs in a child with a 5 s alarm, so a hang is a failure here,
+ * not a stuck test run. The same inputs are kept as corpus files named
+ * regress-* and replayed by `tests/fuzz/run replay`. */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/util.h"
+#include "cgroup/internal.h"
+#include "unit.h"
+
+/* Run fn in a child that SIGALRM ends after 5 s; true when it exited 0. */
+static bool in_child(void (*fn)(void), const char *what)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return false;
+	if (pid == 0) {
+		alarm(5);
+		fn();
+		_exit(unit_failed_checks ? 1 : 0);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return false;
+	if (WIFSIGNALED(status))
+		fprintf(stderr, "# %s: killed by signal %d%s\n", what, WTERMSIG(status),
+			WTERMSIG(status) == SIGALRM ? " (hung for 5 s)" : "");
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* fuzz_cgroup_files, corpus regress-cpu-list-uint64-max.txt: a CPU list
+ * (cpuset.cpus, cpuacct.usage_percpu) holding 2^64-1 looped forever in
+ * cg_parse_list: `for (x = a; x <= b; x++)` never ends when b is UINT64_MAX. */
+static void cpu_list_max_child(void)
+{
+	static const char *const lists[] = {"18446744073709551615",
+					    "18446744073709551614-18446744073709551615"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(lists); i++) {
+		struct cg_u64v v = {0};
+		int r = cg_parse_list(lists[i], &v);
+		/* refused, or read as the one or two numbers it names */
+		CHECK(r < 0 || (v.n >= 1 && v.n <= 2 && v.v[v.n - 1] == UINT64_MAX));
+		free(v.v);
+	}
+}
+
+TEST(cpu_list_uint64_max)
+{
+	CHECK(in_child(cpu_list_max_child, "cg_parse_list"));
+}
+
+/* fuzz_cgroup_files, corpus regress-pid-wraps-to-minus-1.txt: cgroup.procs
+ * lines are read as int64 and cast to pid_t, so "4294967295" became -1 (and
+ * "4294967296" 0): kill(-1, sig) in cg_signal_all would signal every process
+ * the runtime may signal. No pid read back may be below 1. */
+static void procs_range_child(void)
+{
+	char dir[] = "/tmp/ocirun-unit-procs.XXXXXX";
+	pid_t *pids = NULL;
+	size_t n = 0;
+	ocirun_error_t err = {0};
+	_cleanup_free_ char *file = NULL;
+
+	if (!mkdtemp(dir)) {
+		CHECK(!"mkdtemp");
+		return;
+	}
+	file = xasprintf("%s/cgroup.procs", dir);
+	CHECK(write_file(file, "7\n4294967295\n4294967296\n2147483648\n", 36, &err) == 0);
+	if (cg_read_pids(dir, &pids, &n, &err) == 0) {
+		for (size_t i = 0; i < n; i++)
+			CHECK(pids[i] > 0);
+		CHECK(n >= 1 && pids[0] == 7);
+		free(pids);
+	}
+	unlink(file);
+	rmdir(dir);
+}
+
+TEST(procs_pid_out_of_range)
+{
+	CHECK(in_child(procs_range_child, "cg_read_pids"));
+}
+
+int main(void)
+{
+	RUN(cpu_list_uint64_max);
+	RUN(procs_pid_out_of_range);
+	return UNIT_END();
+}
