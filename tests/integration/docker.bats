@@ -10,8 +10,10 @@ load helpers
 load clients
 
 setup_file() {
-	command -v dockerd >/dev/null && command -v containerd >/dev/null ||
-		skip "dockerd or containerd is not installed (Debian: docker.io)"
+	if ! command -v dockerd >/dev/null || ! command -v containerd >/dev/null; then
+		client_skip_file "dockerd or containerd is not installed (Debian: docker.io)"
+		return 0
+	fi
 	client_setup_file docker
 	local d="$CLIENT_TMP/docker"
 	mkdir -p "$d/config"
@@ -49,7 +51,10 @@ setup_file() {
 		"runtimes": {($rt): {"path": $path}}
 	}' >"$d/daemon.json"
 	start_daemon dockerd "$d/dockerd.log" dockerd --config-file "$d/daemon.json"
-	wait_for_socket "$DOCKER_SOCK" "$(cat "$CLIENT_TMP/dockerd.pid")" "$d/dockerd.log"
+	wait_for_daemon dockerd "$DOCKER_SOCK" "$d/dockerd.log" || {
+		[ $? -eq 2 ] && return 0
+		return 1
+	}
 	local i
 	for ((i = 0; i < POLL_TRIES; i++)); do
 		dk version >/dev/null 2>&1 && break
@@ -87,13 +92,14 @@ teardown_file() {
 }
 
 setup() {
-	setup_common
+	client_setup
 	DK_CIDS=()
 	DK_LOG_MARK="$(wc -l <"$DOCKER_DIR/dockerd.log")"
 }
 
 # Every container a test made is gone with what the runtime held for it.
 teardown() {
+	[ -n "${DOCKER_DIR:-}" ] || return 0
 	local cid bad=0
 	dk_remove_all
 	for cid in "${DK_CIDS[@]}"; do
@@ -105,6 +111,7 @@ teardown() {
 
 # dk ARGS...: the docker CLI on our daemon.
 dk() {
+	[ -n "${DOCKER_SOCK:-}" ] || return 1
 	"$DOCKER_CLI" -H "unix://$DOCKER_SOCK" "$@"
 }
 
@@ -429,10 +436,27 @@ dk_assert_clean() {
 	[[ "$output" =~ \ 2$ ]]
 }
 
-@test "docker: the runtime's errors reach docker run" {
+@test "docker: a missing command is exit status 127, as with runc" {
+	# The client maps the runtime's error text to the exit status: the
+	# text must say "no such file or directory" (Go's wording, lower case).
 	dk_run -- /does/not/exist
-	[ "$status" -ne 0 ]
+	assert_eq "$status" 127 "exit status"
 	assert_contains "$output" "/does/not/exist"
+	assert_contains "$output" "no such file or directory"
+}
+
+@test "docker: a command not in PATH is exit status 127, as with runc" {
+	dk_run -- no-such-command
+	assert_eq "$status" 127 "exit status"
+	assert_contains "$output" "no-such-command"
+	assert_contains "$output" "executable file not found in \$PATH"
+}
+
+@test "docker: a command that is not executable is exit status 126, as with runc" {
+	dk_run -- /etc/passwd
+	assert_eq "$status" 126 "exit status"
+	assert_contains "$output" "/etc/passwd"
+	assert_contains "$output" "permission denied"
 }
 
 @test "docker: nothing left after the containers are removed" {

@@ -48,7 +48,7 @@ start_sleeper() {
 
 @test "exec: --env, --cwd, --user and --additional-gids apply" {
 	start_sleeper
-	run_rt exec --env FOO=bar -e BAZ=qux --cwd /tmp --user 1000:1000 --additional-gids 10 "$ID" \
+	run_rt exec --env FOO=bar --env BAZ=qux --cwd /tmp --user 1000:1000 --additional-gids 10 "$ID" \
 		sh -c 'echo "$FOO $BAZ $(pwd) $(id -u) $(id -g) $(id -G)"'
 	[ "$status" -eq 0 ]
 	assert_eq "$output" "bar qux /tmp 1000 1000 1000 10"
