@@ -48,7 +48,8 @@ setup_file() {
 			"nofile": {"Name": "nofile", "Hard": 1024, "Soft": 1024},
 			"nproc": {"Name": "nproc", "Hard": 1024, "Soft": 1024}
 		},
-		"runtimes": {($rt): {"path": $path}}
+		"runtimes": {($rt): {"path": $path}},
+		"default-runtime": $rt
 	}' >"$d/daemon.json"
 	start_daemon dockerd "$d/dockerd.log" dockerd --config-file "$d/daemon.json"
 	wait_for_daemon dockerd "$DOCKER_SOCK" "$d/dockerd.log" || {
@@ -225,6 +226,17 @@ dk_assert_clean() {
 	[[ "$(cgroup_dir "$pid" pids)" == */"$DOCKER_NS/$DK_CID" ]]
 	run -0 dk rm -f "$ID"
 	dk_assert_clean "$DK_CID"
+}
+
+@test "docker: the runtime is listed, and is the default runtime" {
+	run -0 dk info --format '{{.DefaultRuntime}}|{{json .Runtimes}}'
+	assert_eq "${output%%|*}" "$DOCKER_RT_NAME" "default runtime"
+	assert_eq "$(jq -r --arg n "$DOCKER_RT_NAME" '.[$n].path' <<<"${output#*|}")" "$CLIENT_RT" "its path"
+	# Without --runtime.
+	run -0 dk run -d --name "$ID" "$DOCKER_IMAGE" sleep 1000
+	DK_CIDS+=("$output")
+	run -0 "$RUNTIME" --root "$(dk_runtime_root)" state "${DK_CIDS[0]}"
+	assert_eq "$(jq -r .status <<<"$output")" running "runtime state"
 }
 
 @test "docker: logs of a detached container, wait returns its exit status" {
