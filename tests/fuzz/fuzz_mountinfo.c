@@ -1,34 +1,35 @@
 /* libFuzzer target for the mountinfo reader (src/lib/fs/mountinfo.c, the
  * one user of libmount) and the string helpers applied to what it returns:
  * mount option parsing, path cleaning and containment. mountinfo.c parses
- * the fixed path /proc/self/mountinfo, so this file includes it with
- * mnt_table_parse_file() redirected to a stream over the input.
+ * the fixed path /proc/self/mountinfo through a libmount it dlopens, so this
+ * file includes it and points its mnt_table_parse_file at a stand-in that
+ * parses the input instead.
  * Runs in: the fuzzer only. Must not call: exit. */
-#include <libmount.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include "fs/mountinfo.c"
+#undef mnt_table_parse_file
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const uint8_t *input;
 static size_t input_size;
 
-static int parse_input(struct libmnt_table *tb)
+/* mnt_table_parse_file(tb, "/proc/self/mountinfo"), reading the input. */
+static int parse_input(struct libmnt_table *tb, const char *filename)
 {
 	FILE *f = fmemopen((void *)input, input_size, "r");
 	int r;
 
+	(void)filename;
 	if (!f)
 		return -1;
 	r = mnt_table_parse_stream(tb, f, "fuzz-mountinfo");
 	fclose(f);
 	return r;
 }
-
-#define mnt_table_parse_file(tb, path) ((void)(path), parse_input(tb))
-#include "fs/mountinfo.c"
-#undef mnt_table_parse_file
 
 #include "base/util.h"
 
@@ -69,6 +70,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fs_mountinfo *v = NULL, *one = NULL;
 	size_t n = 0;
 
+	if (!lm.loaded) {
+		if (lm_load(&err) < 0)
+			abort();
+		lm.mnt_table_parse_file = parse_input;
+	}
 	input = data;
 	input_size = size;
 	for (size_t t = 0; t < ARRAY_SIZE(types); t++) {

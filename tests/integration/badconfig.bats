@@ -81,7 +81,7 @@ check_create() {
 		fi
 		rt delete -f "$ID" >/dev/null 2>&1
 	elif is_ocirun; then
-		n="$(grep -c . "$TEST_TMP/err")"
+		n="$(grep -c . "$TEST_TMP/err" || true)"
 		[ "$n" -eq 1 ] || BAD+=("$field: $n lines on stderr: $(short <<<"$err")")
 		names_field "$err" "$field" || BAD+=("$field: not named in: $(short <<<"$err")")
 	fi

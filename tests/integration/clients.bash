@@ -29,9 +29,25 @@ client_setup() {
 	setup_common
 }
 
+# client_requires CMD...: false after client_skip_file unless running as
+# root with every CMD installed (setup_file: `client_requires ... || return 0`).
+client_requires() {
+	local c missing=()
+	if [ "$(id -u)" -ne 0 ]; then
+		client_skip_file "needs root"
+		return 1
+	fi
+	for c in "$@"; do
+		command -v "$c" >/dev/null || missing+=("$c")
+	done
+	if [ ${#missing[@]} -gt 0 ]; then
+		client_skip_file "not installed: ${missing[*]} (see scripts/deps.txt)"
+		return 1
+	fi
+}
+
 # client_setup_file NAME: $CLIENT_TMP, $CLIENT_RT, the busybox tarballs.
 client_setup_file() {
-	requires root
 	[ -x "$RUNTIME" ] || {
 		echo "runtime under test not found: $RUNTIME (set RUNTIME or OCIRUN)" >&2
 		return 1
@@ -39,6 +55,19 @@ client_setup_file() {
 	CLIENT_TMP="$(mktemp -d "${OCIRUN_TEST_TMPDIR:-/tmp}/ocirun-$1.XXXXXX")"
 	chmod 755 "$CLIENT_TMP"
 	export CLIENT_TMP
+	# Host paths the clients use whatever their configuration says
+	# (containerd 1.6's shim sockets in /run/containerd/s, dockerd's
+	# /run/docker/plugins): removed at the end if this file made them.
+	local d
+	CLIENT_MADE_DIRS=""
+	for d in /run/containerd /run/docker; do
+		[ -e "$d" ] || CLIENT_MADE_DIRS+="$d "
+	done
+	export CLIENT_MADE_DIRS
+	# Clients run the runtime from elsewhere (the bundle, conmon's cwd):
+	# an absolute path (symlinks kept: the name matters to some).
+	RUNTIME="$(realpath -s "$RUNTIME")"
+	export RUNTIME
 	CLIENT_RT="$RUNTIME"
 	if [ -n "${CLIENT_TRACE:-}" ]; then
 		# Same basename as the runtime: clients key a few behaviours on it.
@@ -76,6 +105,9 @@ client_teardown_file() {
 	for m in $(_mounts_under "$CLIENT_TMP" | sort -r); do
 		echo "teardown: leftover mount $m" >&2
 		umount -l "$m" 2>/dev/null
+	done
+	for m in ${CLIENT_MADE_DIRS:-}; do
+		[ -z "$(_mounts_under "$m")" ] && rm -rf --one-file-system "$m"
 	done
 	if [ -n "${CLIENT_TRACE:-}${CLIENT_KEEP:-}" ]; then
 		echo "# kept $CLIENT_TMP" >&3
@@ -211,6 +243,39 @@ stop_daemon() {
 		wait_for_exit "$pid"
 	fi
 	wait "$pid" 2>/dev/null
+	return 0
+}
+
+# runtime_delete_all ROOT: `delete --force` every container the runtime
+# still has in ROOT (a last resort in teardown_file, when the client could
+# not remove them).
+runtime_delete_all() {
+	local d
+	for d in "$1"/*; do
+		[ -d "$d" ] || continue
+		echo "teardown: $(basename "$d") left in $1" >&2
+		"$RUNTIME" --root "$1" delete --force "$(basename "$d")" >/dev/null 2>&1
+	done
+	return 0
+}
+
+# remove_cgroup_tree NAME: remove the cgroup directories /NAME (a parent the
+# file's containers were put under, named for the run) in every hierarchy,
+# with anything left below it, deepest first; retried while a dying
+# process still holds one.
+remove_cgroup_tree() {
+	local i left d
+	for ((i = 0; i < POLL_TRIES; i++)); do
+		left="$(find /sys/fs/cgroup -maxdepth 2 -type d -name "$1")"
+		[ -z "$left" ] && return 0
+		for d in $left; do
+			find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+		done
+		left="$(find /sys/fs/cgroup -maxdepth 2 -type d -name "$1")"
+		[ -z "$left" ] && return 0
+		sleep "$POLL_INTERVAL"
+	done
+	echo "teardown: cgroups left: $left" >&2
 	return 0
 }
 

@@ -9,11 +9,7 @@ load helpers
 load clients
 
 setup_file() {
-	if ! command -v containerd >/dev/null || ! command -v ctr >/dev/null ||
-		! command -v containerd-shim-runc-v2 >/dev/null; then
-		client_skip_file "containerd, ctr or containerd-shim-runc-v2 is not installed (Debian: containerd)"
-		return 0
-	fi
+	client_requires containerd ctr containerd-shim-runc-v2 script || return 0
 	client_setup_file containerd
 	local d="$CLIENT_TMP/containerd"
 	mkdir -p "$d/rtroot"
@@ -61,12 +57,15 @@ teardown_file() {
 		ctrc images rm "$CTRD_IMAGE" >/dev/null 2>&1
 	fi
 	stop_daemon containerd
+	# What containerd could not remove, through the runtime.
+	runtime_delete_all "$CTRD_RTROOT/$CTRD_NS"
+	runtime_delete_all "/run/containerd/runc/$CTRD_NS"
+	rmdir /run/containerd/runc/"$CTRD_NS" 2>/dev/null
 	# Shims outlive containerd by design; any left are ours (their command
 	# line names our socket).
 	kill_procs_under "$CLIENT_TMP"
-	# The cgroup parents named for our namespace (runc leaves them too).
-	rmdir /sys/fs/cgroup/*/"$CTRD_NS" /sys/fs/cgroup/"$CTRD_NS" 2>/dev/null
-	rmdir /run/containerd/runc/"$CTRD_NS" 2>/dev/null
+	# The cgroup parent named for our namespace (runc leaves it too).
+	remove_cgroup_tree "$CTRD_NS"
 	client_teardown_file
 }
 
@@ -96,13 +95,13 @@ ctrd_run() {
 		shift
 	done
 	shift
-	_ctrd_capture ctrc run --runc-binary "$CLIENT_RT" --runc-root "$CTRD_RTROOT" --rm \
+	_ctrd_capture ctrc run --fifo-dir "$CTRD_DIR/fifo" --runc-binary "$CLIENT_RT" --runc-root "$CTRD_RTROOT" --rm \
 		"${opts[@]}" "$CTRD_IMAGE" "$ID" "$@"
 }
 
 # ctrd_start [CTR RUN OPTION...]: a detached task $ID running `sleep 1000`.
 ctrd_start() {
-	ctrc run --runc-binary "$CLIENT_RT" --runc-root "$CTRD_RTROOT" -d "$@" \
+	ctrc run --fifo-dir "$CTRD_DIR/fifo" --runc-binary "$CLIENT_RT" --runc-root "$CTRD_RTROOT" -d "$@" \
 		"$CTRD_IMAGE" "$ID" sleep 1000 </dev/null >"$TEST_TMP/start.out" 2>&1 || {
 		cat "$TEST_TMP/start.out" >&2
 		ctrd_log_tail
@@ -196,7 +195,7 @@ ctrd_assert_clean() {
 }
 
 @test "containerd: without --runc-root the shim uses /run/containerd/runc/<namespace>" {
-	ctrc run --runc-binary "$CLIENT_RT" -d "$CTRD_IMAGE" "$ID" sleep 1000 </dev/null >"$TEST_TMP/start.out" 2>&1 || {
+	ctrc run --fifo-dir "$CTRD_DIR/fifo" --runc-binary "$CLIENT_RT" -d "$CTRD_IMAGE" "$ID" sleep 1000 </dev/null >"$TEST_TMP/start.out" 2>&1 || {
 		cat "$TEST_TMP/start.out" >&2
 		false
 	}
@@ -208,10 +207,10 @@ ctrd_assert_clean() {
 
 @test "containerd: ctr task exec prints the output and returns the exit status" {
 	ctrd_start
-	_ctrd_capture ctrc task exec --exec-id ex1 "$ID" sh -c 'echo in-exec; exit 5'
+	_ctrd_capture ctrc task exec --fifo-dir "$CTRD_DIR/fifo" --exec-id ex1 "$ID" sh -c 'echo in-exec; exit 5'
 	assert_eq "$status" 5 "exec exit status"
 	assert_eq "$output" in-exec "exec output"
-	_ctrd_capture ctrc task exec --exec-id ex2 "$ID" sh -c 'echo $$ ok'
+	_ctrd_capture ctrc task exec --fifo-dir "$CTRD_DIR/fifo" --exec-id ex2 "$ID" sh -c 'echo $$ ok'
 	assert_eq "$status" 0 "exec exit status"
 	[[ "$output" =~ ^[0-9]+\ ok$ ]]
 	ctrd_remove_all
@@ -220,10 +219,10 @@ ctrd_assert_clean() {
 
 @test "containerd: ctr task exec --user" {
 	ctrd_start
-	_ctrd_capture ctrc task exec --exec-id u1 --user 1000 "$ID" id
+	_ctrd_capture ctrc task exec --fifo-dir "$CTRD_DIR/fifo" --exec-id u1 --user 1000 "$ID" id
 	assert_eq "$status" 0 "exit status"
 	assert_contains "$output" "uid=1000(user)"
-	_ctrd_capture ctrc task exec --exec-id u2 --user nobody "$ID" id -u
+	_ctrd_capture ctrc task exec --fifo-dir "$CTRD_DIR/fifo" --exec-id u2 --user nobody "$ID" id -u
 	assert_eq "$status" 0 "exit status"
 	assert_eq "$output" 65534 "id -u of nobody"
 	ctrd_remove_all
@@ -234,7 +233,7 @@ ctrd_assert_clean() {
 	ctrd_start
 	local pid
 	pid="$(ctrc task ls | awk -v id="$ID" '$1 == id {print $2}')"
-	ctrc task exec -d --exec-id bg "$ID" sleep 1000 </dev/null
+	ctrc task exec --fifo-dir "$CTRD_DIR/fifo" -d --exec-id bg "$ID" sleep 1000 </dev/null
 	run -0 ctrc task ps "$ID"
 	assert_eq "${lines[0]%% *}" PID "header"
 	assert_eq "${#lines[@]}" 3 "lines (header + init + exec)"
@@ -255,7 +254,7 @@ ctrd_assert_clean() {
 	fi
 	run -0 ctrc task resume "$ID"
 	ctrd_wait_status "$ID" RUNNING
-	_ctrd_capture ctrc task exec --exec-id after "$ID" echo resumed
+	_ctrd_capture ctrc task exec --fifo-dir "$CTRD_DIR/fifo" --exec-id after "$ID" echo resumed
 	assert_eq "$status" 0 "exec after resume"
 	assert_eq "$output" resumed
 	ctrd_remove_all
@@ -289,7 +288,7 @@ ctrd_assert_clean() {
 }
 
 @test "containerd: ctr task kill (SIGTERM) reaches a shell that traps it" {
-	ctrc run --runc-binary "$CLIENT_RT" --runc-root "$CTRD_RTROOT" -d "$CTRD_IMAGE" "$ID" \
+	ctrc run --fifo-dir "$CTRD_DIR/fifo" --runc-binary "$CLIENT_RT" --runc-root "$CTRD_RTROOT" -d "$CTRD_IMAGE" "$ID" \
 		sh -c 'trap "exit 7" TERM; echo trapping; sleep 1000 & wait' </dev/null >/dev/null 2>&1
 	ctrd_wait_status "$ID" RUNNING
 	# The trap is set once the shell has started its child.
@@ -308,7 +307,7 @@ ctrd_assert_clean() {
 }
 
 @test "containerd: ctr run -t gives the process a terminal" {
-	run_in_pty ctr -a "$CTRD_SOCK" -n "$CTRD_NS" run -t --runc-binary "$CLIENT_RT" --runc-root "$CTRD_RTROOT" --rm \
+	run_in_pty ctr -a "$CTRD_SOCK" -n "$CTRD_NS" run --fifo-dir "$CTRD_DIR/fifo" -t --runc-binary "$CLIENT_RT" --runc-root "$CTRD_RTROOT" --rm \
 		"$CTRD_IMAGE" "$ID" sh -c 'tty; [ -t 0 ] && [ -t 1 ] && echo both-tty; exit 4'
 	assert_eq "$status" 4 "exit status"
 	assert_eq "${lines[0]}" /dev/pts/0 "tty"
@@ -318,7 +317,7 @@ ctrd_assert_clean() {
 
 @test "containerd: ctr task exec -t" {
 	ctrd_start
-	run_in_pty ctr -a "$CTRD_SOCK" -n "$CTRD_NS" task exec -t --exec-id tty1 "$ID" sh -c '[ -t 0 ] && [ -t 1 ] && echo exec-tty; exit 6'
+	run_in_pty ctr -a "$CTRD_SOCK" -n "$CTRD_NS" task exec --fifo-dir "$CTRD_DIR/fifo" -t --exec-id tty1 "$ID" sh -c '[ -t 0 ] && [ -t 1 ] && echo exec-tty; exit 6'
 	assert_eq "$status" 6 "exit status"
 	assert_eq "${lines[0]}" exec-tty
 	ctrd_remove_all

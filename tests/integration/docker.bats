@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # Docker (dockerd 20.10 + the containerd it starts + containerd-shim-runc-v2)
-# with the runtime under test registered in daemon.json's "runtimes" and
-# chosen with `docker run --runtime`. One private dockerd per file: its own
+# with the runtime under test registered in daemon.json's "runtimes", made
+# the default runtime and also named with `docker run --runtime`. One private dockerd per file: its own
 # data-root, exec-root, pidfile and socket in $CLIENT_TMP/docker, no bridge,
 # no iptables; it starts its own containerd under the exec-root (so nothing
 # is shared with containerd.bats or a system containerd).
@@ -10,10 +10,7 @@ load helpers
 load clients
 
 setup_file() {
-	if ! command -v dockerd >/dev/null || ! command -v containerd >/dev/null; then
-		client_skip_file "dockerd or containerd is not installed (Debian: docker.io)"
-		return 0
-	fi
+	client_requires dockerd docker containerd containerd-shim-runc-v2 script || return 0
 	client_setup_file docker
 	local d="$CLIENT_TMP/docker"
 	mkdir -p "$d/config"
@@ -28,8 +25,8 @@ setup_file() {
 	[ "$DOCKER_RT_NAME" != runc ] || DOCKER_RT_NAME=runc-under-test
 	export DOCKER_RT_NAME
 	export DOCKER_IMAGE="ocit/busybox:latest"
-	# CAP_SYS_RESOURCE may be missing (it is in the CI sandbox): a hard
-	# rlimit above ours cannot be set, so the defaults are 1024.
+	# Without CAP_SYS_RESOURCE (missing in the CI sandbox) a hard rlimit
+	# cannot be raised above ours: the defaults are 1024.
 	jq -n --arg d "$d" --arg rt "$DOCKER_RT_NAME" --arg path "$CLIENT_RT" --arg ns "$DOCKER_NS" '{
 		"data-root": "\($d)/data",
 		"exec-root": "\($d)/exec",
@@ -87,8 +84,9 @@ teardown_file() {
 		kill -TERM "$cpid"
 		wait_for_exit "$cpid" || kill -KILL "$cpid"
 	fi
+	runtime_delete_all "$(dk_runtime_root)"
 	kill_procs_under "$CLIENT_TMP"
-	rmdir /sys/fs/cgroup/*/"$DOCKER_NS" /sys/fs/cgroup/"$DOCKER_NS" 2>/dev/null
+	remove_cgroup_tree "$DOCKER_NS"
 	client_teardown_file
 }
 

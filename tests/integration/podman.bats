@@ -14,14 +14,16 @@ load helpers
 load clients
 
 setup_file() {
-	if ! command -v podman >/dev/null || ! command -v conmon >/dev/null; then
-		client_skip_file "podman or conmon is not installed (Debian: podman, conmon)"
-		return 0
-	fi
+	client_requires podman conmon unshare script || return 0
 	client_setup_file podman
 	local d="$CLIENT_TMP/podman"
 	mkdir -p "$d/net"
-	export PODMAN_DIR="$d" PODMAN_RTROOT="/run/$RUNTIME_NAME"
+	export PODMAN_DIR="$d" PODMAN_RTROOT
+	# The runtime's default state root (podman passes no --root).
+	case "$RUNTIME_NAME" in
+	runc* | crun*) PODMAN_RTROOT="/run/${RUNTIME_NAME:0:4}" ;;
+	*) PODMAN_RTROOT=/run/ocirun ;;
+	esac
 	export PODMAN_NS="ocit-podman-${BATS_ROOT_PID:-$$}"
 	export PODMAN_IMAGE="localhost/ocit/busybox:latest"
 	# podman import copies the image through containers/image, whose blob
@@ -42,6 +44,14 @@ teardown_file() {
 	[ -n "${PODMAN_DIR:-}" ] || return 0
 	pm rm -af -t 0 >/dev/null 2>&1
 	pm rmi -af >/dev/null 2>&1
+	# Last resort for a container podman could not remove: the runtime
+	# itself, in the shared default root, for the IDs the tests made.
+	local cid
+	for cid in $(sort -u "$PODMAN_DIR/cids" 2>/dev/null); do
+		[ -e "$PODMAN_RTROOT/$cid" ] || continue
+		echo "teardown: $cid left in $PODMAN_RTROOT" >&2
+		"$RUNTIME" --root "$PODMAN_RTROOT" delete --force "$cid" >/dev/null 2>&1
+	done
 	# conmon and `podman container cleanup` (conmon's exit command) finish
 	# on their own; what is still running after that is ours to kill.
 	local i
@@ -50,8 +60,7 @@ teardown_file() {
 		sleep "$POLL_INTERVAL"
 	done
 	kill_procs_under "$CLIENT_TMP"
-	rmdir /sys/fs/cgroup/*/"$PODMAN_NS"/conmon /sys/fs/cgroup/*/"$PODMAN_NS" \
-		/sys/fs/cgroup/"$PODMAN_NS"/conmon /sys/fs/cgroup/"$PODMAN_NS" 2>/dev/null
+	remove_cgroup_tree "$PODMAN_NS"
 	# containers/storage keeps its overlay home as a private bind mount.
 	umount "$PODMAN_DIR/root/overlay" 2>/dev/null
 	client_teardown_file
@@ -62,10 +71,22 @@ setup() {
 	PM_CIDS=()
 }
 
+# pm_track CID: a container of this test (checked in teardown; the file's
+# teardown deletes it through the runtime if podman could not).
+pm_track() {
+	PM_CIDS+=("$1")
+	echo "$1" >>"$PODMAN_DIR/cids"
+}
+
 # Every container a test made is gone with what the runtime held for it.
 teardown() {
 	[ -n "${PODMAN_DIR:-}" ] || return 0
 	local cid bad=0
+	# A test that configured podman with $TEST_TMP/containers.conf made its
+	# containers under that configuration's runtime name.
+	if [ -f "$TEST_TMP/containers.conf" ]; then
+		CONTAINERS_CONF="$TEST_TMP/containers.conf" pm rm -af -t 0 >/dev/null 2>&1
+	fi
 	pm rm -af -t 0 >/dev/null 2>&1 || echo "teardown: podman rm -af failed" >&2
 	for cid in "${PM_CIDS[@]}"; do
 		assert_no_runtime_leftovers "$PODMAN_RTROOT" "$cid" || bad=1
@@ -120,7 +141,7 @@ pm_run() {
 	rm -f "$TEST_TMP/cid"
 	pm_capture pm run --rm --name "$ID" --cidfile "$TEST_TMP/cid" --cgroup-parent "/$PODMAN_NS" \
 		"${PM_RUN_OPTS[@]}" "${opts[@]}" "$PODMAN_IMAGE" "$@"
-	[ ! -s "$TEST_TMP/cid" ] || PM_CIDS+=("$(cat "$TEST_TMP/cid")")
+	[ ! -s "$TEST_TMP/cid" ] || pm_track "$(cat "$TEST_TMP/cid")"
 }
 
 # pm_start [PODMAN RUN OPTION...]: a detached container $ID (`sleep 1000`
@@ -132,7 +153,7 @@ pm_start() {
 		return 1
 	}
 	PM_CID="$(pm inspect -f '{{.Id}}' "$ID")"
-	PM_CIDS+=("$PM_CID")
+	pm_track "$PM_CID"
 	# The trap is set once the shell has started its child.
 	local i
 	for ((i = 0; i < POLL_TRIES; i++)); do
@@ -180,7 +201,7 @@ pm_pid() {
 @test "podman: logs of a detached container, wait returns its exit status" {
 	run -0 pm run -d --name "$ID" --cgroup-parent "/$PODMAN_NS" "${PM_RUN_OPTS[@]}" "$PODMAN_IMAGE" \
 		sh -c 'echo out-line; echo err-line >&2; exit 9'
-	PM_CIDS+=("$output")
+	pm_track "$output"
 	run -0 pm wait "$ID"
 	assert_eq "$output" 9 "podman wait"
 	run -0 pm logs "$ID"
@@ -426,7 +447,7 @@ pm_pid() {
 	assert_eq "$output" "under-test $CLIENT_RT"
 	CONTAINERS_CONF="$TEST_TMP/containers.conf" run -0 podman "${args[@]}" run -d --name "$ID" \
 		--cgroup-parent "/$PODMAN_NS" "$PODMAN_IMAGE" sleep 1000
-	PM_CIDS+=("$output")
+	pm_track "$output"
 	[ -d "$PODMAN_RTROOT/$output" ]
 	run -0 "$RUNTIME" --root "$PODMAN_RTROOT" state "${PM_CIDS[0]}"
 	CONTAINERS_CONF="$TEST_TMP/containers.conf" run -0 podman "${args[@]}" rm -f -t 0 "$ID"
@@ -434,7 +455,7 @@ pm_pid() {
 	rm -f "$TEST_TMP/cid"
 	CONTAINERS_CONF="$TEST_TMP/containers.conf" pm_capture podman "${args[@]}" run --rm \
 		--cidfile "$TEST_TMP/cid" --cgroup-parent "/$PODMAN_NS" "$PODMAN_IMAGE" /does/not/exist
-	[ ! -s "$TEST_TMP/cid" ] || PM_CIDS+=("$(cat "$TEST_TMP/cid")")
+	[ ! -s "$TEST_TMP/cid" ] || pm_track "$(cat "$TEST_TMP/cid")"
 	assert_eq "$status" 127 "exit status"
 	assert_contains "$output" '"/does/not/exist"'
 }

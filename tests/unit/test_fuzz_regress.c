@@ -5,14 +5,17 @@
  * regress-* and replayed by `tests/fuzz/run replay`. */
 #include <fcntl.h>
 #include <signal.h>
+#include <string.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/json.h"
 #include "base/util.h"
 #include "cgroup/internal.h"
+#include "state/state.h"
 #include "unit.h"
 
 /* Run fn in a child that SIGALRM ends after 5 s; true when it exited 0. */
@@ -91,9 +94,75 @@ TEST(procs_pid_out_of_range)
 	CHECK(in_child(procs_range_child, "cg_read_pids"));
 }
 
+/* Found by hand while writing fuzz_state (its inputs are capped at 64 KiB):
+ * json_parse has no depth limit (the spec parser checks depth itself, but
+ * state.json and the cgroup record go straight to json_parse), and
+ * yajl_tree_free recurses once per level, so a state.json of a million
+ * nested arrays (2 MB) crashed `state`, `list` and `delete --force`. Such a
+ * document must be refused (or parsed and freed) without a crash. */
+static char *deep_doc(size_t depth, size_t *ret_len)
+{
+	const char *head = "{\"id\":\"x\",\"bundle\":\"/b\",\"x\":";
+	size_t hl = strlen(head), len = hl + 2 * depth + 1;
+	char *t = xmalloc(len + 1);
+
+	memcpy(t, head, hl);
+	memset(t + hl, '[', depth);
+	memset(t + hl + depth, ']', depth);
+	t[len - 1] = '}';
+	t[len] = '\0';
+	*ret_len = len;
+	return t;
+}
+
+static void deep_json_child(void)
+{
+	size_t len;
+	_cleanup_free_ char *t = deep_doc(1000000, &len);
+	ocirun_error_t err = {0};
+	json_t *v = NULL;
+
+	if (json_parse(t, len, &v, &err) == 0)
+		json_free(v);
+}
+
+TEST(json_deep_nesting)
+{
+	CHECK(in_child(deep_json_child, "json_parse of 1000000 levels"));
+}
+
+static void deep_state_child(void)
+{
+	char dir[] = "/tmp/ocirun-unit-state.XXXXXX";
+	size_t len;
+	_cleanup_free_ char *t = deep_doc(1000000, &len);
+	ocirun_error_t err = {0};
+	struct container_state *st = NULL;
+	int fd;
+
+	if (!mkdtemp(dir)) {
+		CHECK(!"mkdtemp");
+		return;
+	}
+	fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	CHECK(fd >= 0 && write_file_at(fd, STATE_FILE, t, len, &err) == 0);
+	if (state_read(fd, &st, &err) == 0)
+		state_free(st);
+	unlinkat(fd, STATE_FILE, 0);
+	close(fd);
+	rmdir(dir);
+}
+
+TEST(state_deep_nesting)
+{
+	CHECK(in_child(deep_state_child, "state_read of 1000000 levels"));
+}
+
 int main(void)
 {
 	RUN(cpu_list_uint64_max);
 	RUN(procs_pid_out_of_range);
+	RUN(json_deep_nesting);
+	RUN(state_deep_nesting);
 	return UNIT_END();
 }

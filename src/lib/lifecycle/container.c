@@ -288,10 +288,14 @@ static int make_state(struct creation *c, ocirun_error_t *err)
 		c->fifo_fd = openat(c->dirfd, STATE_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 		if (c->fifo_fd < 0)
 			return oerr(err, errno, "open %s", STATE_FIFO);
-		/* the reader above exists, so this does not block */
-		c->fifo_hold_fd = openat(c->dirfd, STATE_FIFO, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		/* exec.done: the init holds it (read-write, so it never blocks) until
+		 * execve and writes one byte just before; `start` reads that byte and
+		 * then waits for the close that execve does */
+		if (mkfifoat(c->dirfd, STATE_DONE, 0600) < 0)
+			return oerr(err, errno, "mkfifo %s", STATE_DONE);
+		c->fifo_hold_fd = openat(c->dirfd, STATE_DONE, O_RDWR | O_CLOEXEC);
 		if (c->fifo_hold_fd < 0)
-			return oerr(err, errno, "open %s", STATE_FIFO);
+			return oerr(err, errno, "open %s", STATE_DONE);
 	}
 	return 0;
 }

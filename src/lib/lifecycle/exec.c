@@ -161,6 +161,7 @@ __attribute__((noreturn)) static void exec_child(struct execution *x, int sock, 
 		.in_userns = x->plan.in_user,
 		.preserve_fds = eo->preserve_fds,
 		.sync_fd = -1,
+		.exec_marker_fd = -1,
 	};
 	ocirun_error_t err = { 0 };
 

@@ -29,6 +29,12 @@
 
 __attribute__((noreturn)) static void init_fail(struct init_ctx *c, ocirun_error_t *err)
 {
+	/* after READY `create` is gone: `start` reads the error from exec.done */
+	if (c->fifo_hold_fd >= 0) {
+		char buf[OCIRUN_ERR_MSG + 1];
+		int n = snprintf(buf, sizeof(buf), "!%s", err->msg);
+		(void)!write(c->fifo_hold_fd, buf, n > 0 && (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+	}
 	sync_send_error(c->sync_fd, err);
 	_exit(1);
 }
@@ -142,8 +148,8 @@ int process_setup_terminal(int sync_fd, const struct oci_box *size, bool bind_co
 
 /* Block until `start`: the fifo was opened O_RDONLY|O_NONBLOCK before any
  * writer existed, so poll() reports nothing until `start` writes one byte.
- * The write end we also hold (fifo_hold_fd, close-on-exec) tells `start`
- * when execve happened: its own read end then sees POLLHUP. */
+ * exec.done (fifo_hold_fd, close-on-exec) then tells `start` that execve
+ * came: one byte right before it, POLLHUP on start's read end with it. */
 static int wait_for_start(struct init_ctx *c, ocirun_error_t *err)
 {
 	struct sync_msg m;
@@ -213,6 +219,7 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 		.in_userns = c->plan->in_user,
 		.preserve_fds = c->preserve_fds,
 		.sync_fd = c->sync_fd,
+		.exec_marker_fd = c->fifo_hold_fd,
 		.send_notify_fd = s->linux_ && s->linux_->seccomp && s->linux_->seccomp->listener_path,
 	};
 	ocirun_error_t err = { 0 };

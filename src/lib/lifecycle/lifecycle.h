@@ -27,7 +27,7 @@ struct init_ctx {
 	int parent_sync_fd; /* the runtime's end: closed in the child */
 	int runtime_fds[4]; /* the runtime's own fds (state dir: its flock must not outlive create), closed in the child; -1 unused */
 	int fifo_fd;        /* exec.fifo opened O_RDONLY|O_NONBLOCK, or -1 (run: START over sync) */
-	int fifo_hold_fd;   /* a write end of exec.fifo held until execve: `start` waits for its close */
+	int fifo_hold_fd;   /* exec.done, held until execve: one byte just before it, then its close */
 	pid_t runtime_pid;  /* for the PDEATHSIG race check */
 	bool no_pivot;
 	bool no_new_keyring;
@@ -51,6 +51,7 @@ struct process_plan {
 	int preserve_fds;
 	int sync_fd;         /* where the seccomp notify fd goes (SYNC_SECCOMP_FD), or -1 */
 	bool send_notify_fd; /* linux.seccomp.listenerPath is set: load early, send the fd */
+	int exec_marker_fd;  /* exec.done of a created container: one byte right before execve, or -1 */
 	char *exec_path;     /* resolved args[0] */
 	char **env;          /* final environment */
 	bool seccomp_done;

@@ -97,34 +97,51 @@ int ocirun_state(const struct ocirun_ctx *ctx, const char *id, char **ret_json, 
 	return r;
 }
 
-/* Wake the init blocked on exec.fifo and wait until it has exec'd: the init
- * holds a write end of the fifo until execve (close-on-exec), so a read end
- * we open now reports POLLHUP once that happens, or once the init died. */
+/* Wake the init blocked on exec.fifo and wait until it has exec'd. The init
+ * holds exec.done until execve (close-on-exec) and writes one byte there just
+ * before, so our read end sees that byte and then POLLHUP; POLLHUP without
+ * the byte means the init died first (a failing startContainer hook). */
 static int trigger_start(struct opened *o, ocirun_error_t *err)
 {
 	_cleanup_close_ int w = -1, r = -1;
-	struct pollfd p;
+	char got[OCIRUN_ERR_MSG + 2];
+	size_t n = 0;
 
+	r = openat(o->dirfd, STATE_DONE, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (r < 0)
+		return oerr(err, errno, "cannot start container %s: open %s", o->st->id, STATE_DONE);
 	/* O_NONBLOCK: with no init holding the read end, ENXIO instead of a hang */
 	w = openat(o->dirfd, STATE_FIFO, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	if (w < 0)
 		return oerr(err, errno, "cannot start container %s: open %s", o->st->id, STATE_FIFO);
-	r = openat(o->dirfd, STATE_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (r < 0)
-		return oerr(err, errno, "cannot start container %s: open %s", o->st->id, STATE_FIFO);
 	fault_point("start-fifo");
 	if (write(w, "0", 1) != 1)
 		return oerr(err, errno, "cannot start container %s: write %s", o->st->id, STATE_FIFO);
-	close(w);
-	w = -1;
-	/* events = 0: only POLLHUP wakes us; the byte is the init's to read */
-	p = (struct pollfd){ .fd = r, .events = 0 };
-	while (poll(&p, 1, -1) < 0)
-		if (errno != EINTR)
+	for (;;) {
+		struct pollfd p = { .fd = r, .events = POLLIN };
+		ssize_t k;
+
+		if (poll(&p, 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
 			return oerr(err, errno, "cannot start container %s: wait for exec", o->st->id);
-	/* The init exec'd, or died: a program that exits at once looks the
-	 * same from here, so neither is an error (as with runc). */
+		}
+		if ((p.revents & POLLIN) && (k = read(r, got + n, sizeof(got) - 1 - n)) > 0) {
+			n += (size_t)k;
+			if (n < sizeof(got) - 1)
+				continue;
+		}
+		if (p.revents & (POLLHUP | POLLERR))
+			break;
+	}
 	unlinkat(o->dirfd, STATE_FIFO, 0);
+	unlinkat(o->dirfd, STATE_DONE, 0);
+	got[n] = '\0';
+	if (n && got[0] == '!')
+		return oerr_msg(err, EIO, "cannot start container %s: %s", o->st->id, got + 1);
+	if (!n || got[0] != 'E')
+		return oerr_msg(err, ESRCH, "cannot start container %s: its init exited before running the program",
+				o->st->id);
 	return 0;
 }
 

@@ -58,7 +58,9 @@ static int lookup_exec(const char *name, const char *path_env, char **ret, ociru
 
 	if (strchr(name, '/')) {
 		if (stat(name, &st) < 0)
-			return oerr(err, errno, "exec: \"%s\"", name);
+			/* runc's wording: docker maps "no such file or directory" to 127 */
+			return errno == ENOENT ? oerr_msg(err, ENOENT, "exec: \"%s\": stat %s: no such file or directory", name, name)
+					       : oerr(err, errno, "exec: \"%s\"", name);
 		if (S_ISDIR(st.st_mode) || access(name, X_OK) < 0)
 			return oerr_msg(err, EACCES, "exec: \"%s\": permission denied", name);
 		*ret = xstrdup(name);
@@ -211,6 +213,9 @@ int process_exec(struct process_plan *pp, ocirun_error_t *err)
 	cloexec_fds_from(first_closed);
 	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 	signals_reset_all();
+	/* tells `start` the program is about to run (not a death before exec) */
+	if (pp->exec_marker_fd >= 0 && write(pp->exec_marker_fd, "E", 1) != 1)
+		return oerr(err, errno, "write %s", "exec.done");
 	execve(pp->exec_path, pp->p->args, pp->env);
 	return oerr(err, errno, "exec \"%s\"", pp->exec_path);
 }

@@ -15,6 +15,7 @@
 
 #define STATE_FILE "state.json"
 #define STATE_FIFO "exec.fifo"
+#define STATE_DONE "exec.done" /* the init writes one byte here right before execve */
 
 enum container_phase {
 	PHASE_CREATING = 0, /* state dir made, init not ready yet */
