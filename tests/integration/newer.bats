@@ -202,3 +202,21 @@ teardown() {
 	assert_contains "$output" "Invalid argument"
 	assert_contains "$output" "unbindable"
 }
+
+@test "newer: a tmpfs with tmpcopyup starts with the image's content and leaves the image alone" {
+	requires_ocirun
+	mkdir -p "$BUNDLE/rootfs/data/sub"
+	echo from-image >"$BUNDLE/rootfs/data/sub/file"
+	ln -s sub/file "$BUNDLE/rootfs/data/link"
+	chmod 750 "$BUNDLE/rootfs/data"
+	add_mount '{"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["rw", "nosuid", "nodev", "tmpcopyup"]}'
+	update_config '.root.readonly = true'
+	set_args sh -c 'cat /data/link; stat -c %a /data; echo new > /data/new && echo writable; grep " /data " /proc/self/mounts | cut -d" " -f3'
+	run_ctr
+	[ "$status" -eq 0 ]
+	assert_eq "${lines[0]}" from-image
+	assert_eq "${lines[1]}" 750
+	assert_eq "${lines[2]}" writable
+	assert_eq "${lines[3]}" tmpfs
+	[ ! -e "$BUNDLE/rootfs/data/new" ]
+}

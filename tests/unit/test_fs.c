@@ -22,7 +22,7 @@
 
 /* String vectors of the specs below (file scope: the specs outlive the functions building them). */
 static char *opt_rbind_ro[] = {"rbind", "ro", NULL};
-static char *opt_tmpcopyup[] = {"tmpcopyup", NULL};
+static char *opt_idmap[] = {"idmap", NULL}; /* an option still refused */
 static char *masked_relative[] = {"/proc/kcore", "proc/x", NULL};
 static char *opt_dev[] = {"nosuid", "strictatime", "mode=755", "size=65536k", NULL};
 static char *opt_devpts[] = {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5", NULL};
@@ -210,7 +210,7 @@ TEST(mountopts_table)
 	CHECK(mount_opt_lookup("rw")->clear);
 	CHECK(mount_opt_lookup("rslave")->propagation);
 	CHECK(mount_opt_lookup("rro")->recursive && mount_opt_lookup("rro")->attr == MOUNT_ATTR_RDONLY);
-	CHECK(mount_opt_lookup("tmpcopyup")->unsupported);
+	CHECK(!mount_opt_lookup("tmpcopyup")->unsupported && mount_opt_lookup("idmap")->unsupported);
 	CHECK(mount_opt_lookup("mode=755") == NULL);
 	CHECK(mount_opt_lookup("") == NULL);
 	CHECK(fs_propagation_flag("rshared") == (MS_SHARED | MS_REC));
@@ -237,9 +237,9 @@ TEST(mountopts_parse)
 	char *bad[] = {"rbind", "idmap", NULL};
 	CHECK(fs_parse_mount_options(bad, &f, &err) < 0);
 	CHECK_CONTAINS(err.msg, "\"idmap\" is not supported");
-	char *bad2[] = {"tmpcopyup", NULL};
-	CHECK(fs_parse_mount_options(bad2, &f, &err) < 0);
-	CHECK_CONTAINS(err.msg, "tmpcopyup");
+	char *copyup[] = {"tmpcopyup", NULL};
+	CHECK(fs_parse_mount_options(copyup, &f, &err) == 0 && f.tmpcopyup);
+	fs_mount_flags_done(&f);
 	CHECK(fs_parse_mount_options(NULL, &f, &err) == 0 && f.flags == 0 && !f.data);
 }
 
@@ -313,9 +313,9 @@ TEST(validate)
 	CHECK_CONTAINS(err.msg, "mounts[2].type: required");
 
 	s = validate_spec();
-	s->mounts[2].options = opt_tmpcopyup;
+	s->mounts[2].options = opt_idmap;
 	CHECK(fs_validate(s, tmpdir, &err) < 0);
-	CHECK_CONTAINS(err.msg, "mounts[2].options: mount option \"tmpcopyup\" is not supported");
+	CHECK_CONTAINS(err.msg, "mounts[2].options: mount option \"idmap\" is not supported");
 
 	s = validate_spec();
 	s->mounts[2].destination = "/proc/sys/kernel";

@@ -24,11 +24,15 @@ struct fs_mount_flags {
 	uint64_t attr_set; /* recursive MOUNT_ATTR_* (rro, rnosuid...) */
 	uint64_t attr_clr;
 	char *data; /* unknown options joined with commas; NULL when none */
+	bool tmpcopyup; /* tmpfs: fill it with what the image has at the destination */
 };
 
 /* Split options; unsupported ones (idmap, ridmap, tmpcopyup) are an error naming the option. */
 int fs_parse_mount_options(char *const *options, struct fs_mount_flags *ret, ocirun_error_t *err);
 void fs_mount_flags_done(struct fs_mount_flags *f);
+/* Copy the tree below dir fd `from` into dir fd `to`: files, dirs, symlinks,
+ * devices and fifos with their mode, owner and times (tmpcopyup). */
+int fs_copy_tree(int from, int to, const char *what, ocirun_error_t *err);
 /* MS_ flag of a propagation name ("rslave" -> MS_SLAVE|MS_REC); 0 when not one. */
 unsigned long fs_propagation_flag(const char *name);
 

@@ -360,8 +360,24 @@ static int apply(struct mount_ctx *x, ocirun_error_t *err)
 	} else if (!strcmp(x->m->type, "cgroup")) {
 		if (fs_mount_cgroup(x->c, x->rootfd, x->dest, x->dstfd, &x->mf, err) < 0)
 			return oerr_ret(err);
-	} else if (do_fs_mount(x, err) < 0) {
-		return oerr_ret(err);
+	} else {
+		/* tmpcopyup: keep a handle on the image's directory before the tmpfs
+		 * hides it, then copy it in */
+		_cleanup_close_ int under = -1;
+		if (x->mf.tmpcopyup) {
+			if (strcmp(x->m->type, "tmpfs") != 0)
+				return oerr_msg(err, EINVAL, "tmpcopyup needs a tmpfs, not %s", x->m->type);
+			under = openat(x->dstfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (under < 0)
+				return oerr(err, errno, "open \"%s\" for tmpcopyup", x->dest);
+		}
+		if (do_fs_mount(x, err) < 0)
+			return oerr_ret(err);
+		if (under >= 0) {
+			if (finish_mount(x, err) < 0)
+				return oerr_ret(err);
+			return fs_copy_tree(under, x->mnt, x->dest, err);
+		}
 	}
 	return finish_mount(x, err);
 }

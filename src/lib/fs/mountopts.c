@@ -72,7 +72,7 @@ static const struct mount_opt opts[] = {
     {.name = "strictatime", .flag = MS_STRICTATIME},
     {.name = "suid", .clear = true, .flag = MS_NOSUID},
     {.name = "sync", .flag = MS_SYNCHRONOUS},
-    {.name = "tmpcopyup", .unsupported = true},
+    {.name = "tmpcopyup"},
     {.name = "unbindable", .flag = MS_UNBINDABLE, .propagation = true},
 };
 
@@ -199,8 +199,7 @@ static void add_recursive(struct fs_mount_flags *f, const struct mount_opt *o)
 
 static const char *unsupported_why(const char *name)
 {
-	if (!strcmp(name, "tmpcopyup"))
-		return "copying the image's content into a tmpfs is not implemented";
+	(void)name;
 	return "idmapped mounts are not implemented";
 }
 
@@ -221,7 +220,9 @@ int fs_parse_mount_options(char *const *options, struct fs_mount_flags *ret, oci
 			return oerr_msg(err, EOPNOTSUPP, "mount option \"%s\" is not supported: %s", o->name,
 					unsupported_why(o->name));
 		}
-		if (o->propagation) {
+		if (!strcmp(o->name, "tmpcopyup")) {
+			f.tmpcopyup = true;
+		} else if (o->propagation) {
 			if (f.n_propagation == FS_MAX_PROPAGATION) {
 				free(f.data);
 				return oerr_msg(err, EINVAL, "too many propagation options (at most %d)",
