@@ -15,7 +15,7 @@
 #define SPEC_MAX_SIZE (16u << 20)
 /* yajl_tree_free() recurses once per nesting level, so a deep enough
  * document in an ignored key crashes the runtime; no valid config comes close. */
-#define SPEC_MAX_DEPTH 1000
+#define SPEC_MAX_DEPTH 20000
 
 enum spec_ftype {
 	SPEC_STR,       /* char * */

@@ -404,6 +404,10 @@ static void *alloc_array(size_t n, size_t size)
 static int walk_object(const struct walk *w, const struct jpath *p, const struct spec_desc *d,
 		       const json_t *v, char *base);
 
+/* see precheck() */
+#define NUL_MARK "\\u0001\\u0002\\u0003\\u0004"
+#define NUL_MARK_DECODED "\x01\x02\x03\x04"
+
 static int parse_scalar(const struct walk *w, const struct jpath *p, enum spec_ftype t, const json_t *v,
 			void *dst)
 {
@@ -414,6 +418,8 @@ static int parse_scalar(const struct walk *w, const struct jpath *p, enum spec_f
 	case SPEC_STR:
 		if (!json_str(v))
 			break;
+		if (strstr(json_str(v), NUL_MARK_DECODED))
+			return path_error(w, p, "string contains a NUL byte");
 		*(char **)dst = xstrdup(json_str(v));
 		return 0;
 	case SPEC_BOOL:
@@ -547,6 +553,8 @@ static int parse_map(const struct walk *w, const struct jpath *p, const json_t *
 		const struct jpath kp = {p, json_obj_key(v, order[i]), 0};
 		int r;
 
+		if (strstr(kp.key, NUL_MARK_DECODED))
+			return path_error(w, p, "key contains a NUL byte");
 		m->items[i].key = xstrdup(kp.key);
 		r = parse_scalar(w, &kp, SPEC_STR, json_obj_val(v, order[i]), &m->items[i].value);
 		if (r < 0)
@@ -723,16 +731,19 @@ static void free_object(const struct spec_desc *d, char *base)
 
 /* ---- documents ---- */
 
-/* What yajl gives no handle on, checked on the raw text: nesting deep enough
- * to overflow the stack in yajl_tree_free(), and "\u0000" escapes, which yajl
- * decodes into a NUL that silently truncates the C string (a key
- * "process\u0000x" would read as "process"). */
-static int precheck(const char *text, size_t len, const char *what, ocirun_error_t *err)
+/* What yajl gives no handle on, dealt with on the raw text: nesting deep
+ * enough to overflow the stack in yajl_tree_free(), and "\u0000" escapes,
+ * which yajl decodes into a NUL that silently truncates the C string (a key
+ * "process\u0000x" would read as "process"). Each such escape is rewritten
+ * to NUL_MARK, which the walker reports with the path of the field. */
+
+static int precheck(const char *text, size_t len, const char *what, char **ret_copy, ocirun_error_t *err)
 {
 	const char *sep = *what ? ": " : "";
-	size_t depth = 0;
+	size_t depth = 0, nuls = 0;
 	bool in_string = false;
 
+	*ret_copy = NULL;
 	if (len > SPEC_MAX_SIZE)
 		return oerr_msg(err, EFBIG, "%s%sdocument too large (%zu bytes, the limit is %u MiB)", what,
 				sep, len, SPEC_MAX_SIZE >> 20);
@@ -746,10 +757,7 @@ static int precheck(const char *text, size_t len, const char *what, ocirun_error
 				in_string = false;
 			} else if (c == '\\') {
 				if (len - i > 5 && memcmp(text + i + 1, "u0000", 5) == 0)
-					return oerr_msg(
-					    err, EINVAL,
-					    "%s%sstring contains a NUL byte (\\u0000 at offset %zu)", what,
-					    sep, i);
+					nuls++;
 				i++;
 			}
 		} else if (c == '"') {
@@ -761,6 +769,24 @@ static int precheck(const char *text, size_t len, const char *what, ocirun_error
 		} else if ((c == ']' || c == '}') && depth > 0) {
 			depth--;
 		}
+	}
+	if (nuls) {
+		size_t o = 0, mark = strlen(NUL_MARK);
+		char *copy = xmalloc(len + nuls * mark + 1);
+		for (size_t i = 0; i < len; i++) {
+			if (text[i] == '\\' && len - i > 5 && memcmp(text + i + 1, "u0000", 5) == 0) {
+				memcpy(copy + o, NUL_MARK, mark);
+				o += mark;
+				i += 5;
+			} else if (text[i] == '\\' && i + 1 < len) {
+				copy[o++] = text[i++];
+				copy[o++] = text[i];
+			} else {
+				copy[o++] = text[i];
+			}
+		}
+		copy[o] = '\0';
+		*ret_copy = copy;
 	}
 	return 0;
 }
@@ -779,10 +805,12 @@ static int parse_doc(const char *text, size_t len, const char *what, const struc
 	char *obj;
 	int r;
 
-	r = precheck(text, len, w.what, err);
+	_cleanup_free_ char *copy = NULL;
+
+	r = precheck(text, len, w.what, &copy, err);
 	if (r < 0)
 		return r;
-	r = json_parse(text, len, &root, err);
+	r = copy ? json_parse(copy, strlen(copy), &root, err) : json_parse(text, len, &root, err);
 	if (r < 0)
 		return *w.what ? oerr_prefix(err, "%s", w.what) : r;
 	obj = xzalloc(d->size);

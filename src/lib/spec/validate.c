@@ -56,9 +56,49 @@ static ssize_t find_name(const char *name, const char *const *names, size_t n)
 	return hit ? hit - names : -1;
 }
 
+/* Kernel limits checked here so that the error names the field, not the
+ * syscall that would fail later in the container. */
+#define PATH_LIMIT 4095 /* PATH_MAX - 1 */
+#define NAME_LIMIT 64   /* HOST_NAME_MAX */
+
+static int check_len(const char *s, size_t max, const char *what, ocirun_error_t *err, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static int check_len(const char *s, size_t max, const char *what, ocirun_error_t *err, const char *fmt, ...)
+{
+	char field[256];
+	va_list ap;
+	size_t n;
+
+	if (!s || (n = strnlen(s, max + 1)) <= max)
+		return 0;
+	va_start(ap, fmt);
+	vsnprintf(field, sizeof(field), fmt, ap);
+	va_end(ap);
+	return verr(err, what, "%s: longer than %zu bytes", field, max);
+}
+
+static int check_maps(const struct oci_id_mapping *m, size_t n, const char *name, const char *what,
+		      ocirun_error_t *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (m[i].size == 0)
+			return verr(err, what, "linux.%s[%zu].size: must be at least 1", name, i);
+		if ((uint64_t)m[i].container_id + m[i].size > UINT32_MAX ||
+		    (uint64_t)m[i].host_id + m[i].size > UINT32_MAX)
+			return verr(err, what, "linux.%s[%zu].size: %u ids from %u/%u run past the largest id", name, i,
+				    m[i].size, m[i].container_id, m[i].host_id);
+	}
+	return 0;
+}
+
 int spec_validate_process(const struct oci_process *p, const char *what, const char *prefix,
 			  ocirun_error_t *err)
 {
+	if (check_len(p->cwd, PATH_LIMIT, what, err, "%scwd", prefix) < 0 ||
+	    (p->args && check_len(p->args[0], PATH_LIMIT, what, err, "%sargs[0]", prefix) < 0))
+		return oerr_ret(err);
+	if (p->has_oom_score_adj && (p->oom_score_adj < -1000 || p->oom_score_adj > 1000))
+		return verr(err, what, "%soomScoreAdj: %d is outside -1000..1000", prefix, p->oom_score_adj);
 	if (!p->args || !p->args[0])
 		return verr(err, what, "%sargs: must not be empty", prefix);
 	if (is_empty(p->cwd))
@@ -118,6 +158,8 @@ static int validate_hooks(const struct oci_hooks *h, const char *what, ocirun_er
 		size_t n = *(const size_t *)((const char *)h + kinds[k].count);
 
 		for (size_t i = 0; i < n; i++) {
+			if (check_len(list[i].path, PATH_LIMIT, what, err, "hooks.%s[%zu].path", kinds[k].name, i) < 0)
+				return oerr_ret(err);
 			if (!is_absolute(list[i].path))
 				return verr(err, what,
 					    "hooks.%s[%zu].path: must be an absolute path, not \"%s\"",
@@ -207,6 +249,15 @@ int spec_validate(const struct oci_spec *s, const char *what, ocirun_error_t *er
 		return verr(err, what, "root: missing required field");
 	if (is_empty(s->root->path))
 		return verr(err, what, "root.path: must not be empty");
+	if (check_len(s->root->path, PATH_LIMIT, what, err, "root.path") < 0 ||
+	    check_len(s->hostname, NAME_LIMIT, what, err, "hostname") < 0 ||
+	    check_len(s->domainname, NAME_LIMIT, what, err, "domainname") < 0)
+		return oerr_ret(err);
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if (check_len(s->mounts[i].destination, PATH_LIMIT, what, err, "mounts[%zu].destination", i) < 0 ||
+		    check_len(s->mounts[i].source, PATH_LIMIT, what, err, "mounts[%zu].source", i) < 0 ||
+		    check_len(s->mounts[i].type, 255, what, err, "mounts[%zu].type", i) < 0)
+			return oerr_ret(err);
 	/* runc requires it too, although the spec makes it optional for create */
 	if (!s->process)
 		return verr(err, what, "process: missing required field");
@@ -222,7 +273,13 @@ int spec_validate(const struct oci_spec *s, const char *what, ocirun_error_t *er
 		if (r < 0)
 			return r;
 	}
-	if (s->linux_)
-		return validate_linux(s->linux_, what, err);
+	if (s->linux_) {
+		const struct oci_linux *l = s->linux_;
+		if (check_len(l->cgroups_path, PATH_LIMIT, what, err, "linux.cgroupsPath") < 0 ||
+		    check_maps(l->uid_mappings, l->n_uid_mappings, "uidMappings", what, err) < 0 ||
+		    check_maps(l->gid_mappings, l->n_gid_mappings, "gidMappings", what, err) < 0)
+			return oerr_ret(err);
+		return validate_linux(l, what, err);
+	}
 	return 0;
 }
