@@ -11,22 +11,22 @@
 #include "base/error.h"
 
 struct ocirun_ctx {
-	const char *root;     /* state root, default /run/ocirun */
-	bool systemd_cgroup;  /* --systemd-cgroup */
-	int rootless;         /* -1 auto, 0 false, 1 true */
+	const char *root;    /* state root, default /run/ocirun */
+	bool systemd_cgroup; /* --systemd-cgroup */
+	int rootless;        /* -1 auto, 0 false, 1 true */
 	bool debug;
 };
 
 struct ocirun_create_opts {
 	const char *id;
-	const char *bundle;          /* default "." */
+	const char *bundle; /* default "." */
 	const char *pid_file;
 	const char *console_socket;
 	bool no_pivot;
 	bool no_new_keyring;
 	int preserve_fds;
-	bool detach;                 /* run -d */
-	bool keep;                   /* run --keep */
+	bool detach; /* run -d */
+	bool keep;   /* run --keep */
 };
 
 int ocirun_create(const struct ocirun_ctx *ctx, const struct ocirun_create_opts *o, ocirun_error_t *err);
@@ -48,20 +48,21 @@ struct ocirun_list_entry {
 	char *created;
 	char *owner;
 };
-int ocirun_list(const struct ocirun_ctx *ctx, struct ocirun_list_entry **ret, size_t *ret_n, ocirun_error_t *err);
+int ocirun_list(const struct ocirun_ctx *ctx, struct ocirun_list_entry **ret, size_t *ret_n,
+		ocirun_error_t *err);
 void ocirun_list_free(struct ocirun_list_entry *e, size_t n);
 
 struct ocirun_exec_opts {
 	const char *id;
-	const char *process_file;  /* --process: a process.json replacing everything below */
-	char **args;               /* COMMAND ARGS */
-	bool tty;                  /* --tty */
-	const char *cwd;           /* --cwd */
-	char **env;                /* --env, appended to the config's */
-	const char *user;          /* --user uid[:gid] */
-	char **additional_gids;    /* --additional-gids */
-	char **caps;               /* --cap, added to every set */
-	bool no_new_privs;         /* --no-new-privs */
+	const char *process_file; /* --process: a process.json replacing everything below */
+	char **args;              /* COMMAND ARGS */
+	bool tty;                 /* --tty */
+	const char *cwd;          /* --cwd */
+	char **env;               /* --env, appended to the config's */
+	const char *user;         /* --user uid[:gid] */
+	char **additional_gids;   /* --additional-gids */
+	char **caps;              /* --cap, added to every set */
+	bool no_new_privs;        /* --no-new-privs */
 	int preserve_fds;
 	const char *pid_file;
 	const char *console_socket;

@@ -10,7 +10,7 @@
 struct cli_cmd {
 	const char *name;
 	int (*fn)(struct ocirun_ctx *ctx, int argc, char **argv);
-	const char *usage;   /* "create [options] ID" */
+	const char *usage; /* "create [options] ID" */
 	const char *summary;
 };
 

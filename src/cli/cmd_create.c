@@ -7,13 +7,13 @@
 #include "cli.h"
 
 static const char create_help[] =
-	"Options:\n"
-	"  -b, --bundle DIR         bundle directory (default: current directory)\n"
-	"  --pid-file FILE          write the init's host PID to FILE\n"
-	"  --console-socket PATH    send the pty master to this unix socket (process.terminal)\n"
-	"  --no-pivot               MS_MOVE + chroot instead of pivot_root\n"
-	"  --no-new-keyring         keep the caller's session keyring\n"
-	"  --preserve-fds N         pass N extra fds (from fd 3) to the container\n";
+    "Options:\n"
+    "  -b, --bundle DIR         bundle directory (default: current directory)\n"
+    "  --pid-file FILE          write the init's host PID to FILE\n"
+    "  --console-socket PATH    send the pty master to this unix socket (process.terminal)\n"
+    "  --no-pivot               MS_MOVE + chroot instead of pivot_root\n"
+    "  --no-new-keyring         keep the caller's session keyring\n"
+    "  --preserve-fds N         pass N extra fds (from fd 3) to the container\n";
 static const char run_help[] = "  -d, --detach             do not wait for the container\n"
 			       "  --keep                   keep the stopped container after it exits\n";
 
@@ -21,17 +21,17 @@ static int parse_create(const char *cmd, bool is_run, int argc, char **argv, str
 {
 	enum { OPT_PID = 256, OPT_CONSOLE, OPT_NOPIVOT, OPT_NOKEYRING, OPT_PRESERVE, OPT_KEEP, OPT_NOSUB };
 	static const struct option opts[] = {
-		{ "bundle", required_argument, NULL, 'b' },
-		{ "pid-file", required_argument, NULL, OPT_PID },
-		{ "console-socket", required_argument, NULL, OPT_CONSOLE },
-		{ "no-pivot", no_argument, NULL, OPT_NOPIVOT },
-		{ "no-new-keyring", no_argument, NULL, OPT_NOKEYRING },
-		{ "preserve-fds", required_argument, NULL, OPT_PRESERVE },
-		{ "detach", no_argument, NULL, 'd' },
-		{ "keep", no_argument, NULL, OPT_KEEP },
-		{ "no-subreaper", no_argument, NULL, OPT_NOSUB },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+	    {"bundle", required_argument, NULL, 'b'},
+	    {"pid-file", required_argument, NULL, OPT_PID},
+	    {"console-socket", required_argument, NULL, OPT_CONSOLE},
+	    {"no-pivot", no_argument, NULL, OPT_NOPIVOT},
+	    {"no-new-keyring", no_argument, NULL, OPT_NOKEYRING},
+	    {"preserve-fds", required_argument, NULL, OPT_PRESERVE},
+	    {"detach", no_argument, NULL, 'd'},
+	    {"keep", no_argument, NULL, OPT_KEEP},
+	    {"no-subreaper", no_argument, NULL, OPT_NOSUB},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	uint64_t n;
 	int c;
@@ -82,8 +82,8 @@ static int parse_create(const char *cmd, bool is_run, int argc, char **argv, str
 
 CMD(create)
 {
-	struct ocirun_create_opts o = { 0 };
-	ocirun_error_t err = { 0 };
+	struct ocirun_create_opts o = {0};
+	ocirun_error_t err = {0};
 
 	if (parse_create("create", false, argc, argv, &o))
 		return 1;
@@ -94,8 +94,8 @@ CMD(create)
 
 CMD(run)
 {
-	struct ocirun_create_opts o = { 0 };
-	ocirun_error_t err = { 0 };
+	struct ocirun_create_opts o = {0};
+	ocirun_error_t err = {0};
 	int status = 0;
 
 	if (parse_create("run", true, argc, argv, &o))

@@ -7,47 +7,57 @@
 #include "cli.h"
 
 static const char exec_help[] =
-	"Options:\n"
-	"  -p, --process FILE       a process.json to run (replaces the flags below)\n"
-	"  -t, --tty                allocate a pseudo-TTY\n"
-	"  --console-socket PATH    send the pty master to this unix socket\n"
-	"  --cwd DIR                working directory\n"
-	"  -e, --env KEY=VALUE      add an environment variable (repeatable)\n"
-	"  -u, --user UID[:GID]     run as this user\n"
-	"  -g, --additional-gids G  add a supplementary group (repeatable)\n"
-	"  -c, --cap CAP            add a capability (repeatable)\n"
-	"  --no-new-privs           set no_new_privs\n"
-	"  -d, --detach             do not wait for the process\n"
-	"  --pid-file FILE          write the process's host PID to FILE\n"
-	"  --preserve-fds N         pass N extra fds (from fd 3)\n"
-	"  --ignore-paused          exec even if the container is paused\n";
+    "Options:\n"
+    "  -p, --process FILE       a process.json to run (replaces the flags below)\n"
+    "  -t, --tty                allocate a pseudo-TTY\n"
+    "  --console-socket PATH    send the pty master to this unix socket\n"
+    "  --cwd DIR                working directory\n"
+    "  -e, --env KEY=VALUE      add an environment variable (repeatable)\n"
+    "  -u, --user UID[:GID]     run as this user\n"
+    "  -g, --additional-gids G  add a supplementary group (repeatable)\n"
+    "  -c, --cap CAP            add a capability (repeatable)\n"
+    "  --no-new-privs           set no_new_privs\n"
+    "  -d, --detach             do not wait for the process\n"
+    "  --pid-file FILE          write the process's host PID to FILE\n"
+    "  --preserve-fds N         pass N extra fds (from fd 3)\n"
+    "  --ignore-paused          exec even if the container is paused\n";
 
 CMD(exec)
 {
-	enum { OPT_CONSOLE = 256, OPT_CWD, OPT_NNP, OPT_PID, OPT_PRESERVE, OPT_IGNORE, OPT_LABEL, OPT_APPARMOR, OPT_CGROUP };
+	enum {
+		OPT_CONSOLE = 256,
+		OPT_CWD,
+		OPT_NNP,
+		OPT_PID,
+		OPT_PRESERVE,
+		OPT_IGNORE,
+		OPT_LABEL,
+		OPT_APPARMOR,
+		OPT_CGROUP
+	};
 	static const struct option opts[] = {
-		{ "process", required_argument, NULL, 'p' },
-		{ "tty", no_argument, NULL, 't' },
-		{ "console-socket", required_argument, NULL, OPT_CONSOLE },
-		{ "cwd", required_argument, NULL, OPT_CWD },
-		{ "env", required_argument, NULL, 'e' },
-		{ "user", required_argument, NULL, 'u' },
-		{ "additional-gids", required_argument, NULL, 'g' },
-		{ "cap", required_argument, NULL, 'c' },
-		{ "no-new-privs", no_argument, NULL, OPT_NNP },
-		{ "detach", no_argument, NULL, 'd' },
-		{ "pid-file", required_argument, NULL, OPT_PID },
-		{ "preserve-fds", required_argument, NULL, OPT_PRESERVE },
-		{ "ignore-paused", no_argument, NULL, OPT_IGNORE },
-		{ "process-label", required_argument, NULL, OPT_LABEL },
-		{ "apparmor", required_argument, NULL, OPT_APPARMOR },
-		{ "cgroup", required_argument, NULL, OPT_CGROUP },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+	    {"process", required_argument, NULL, 'p'},
+	    {"tty", no_argument, NULL, 't'},
+	    {"console-socket", required_argument, NULL, OPT_CONSOLE},
+	    {"cwd", required_argument, NULL, OPT_CWD},
+	    {"env", required_argument, NULL, 'e'},
+	    {"user", required_argument, NULL, 'u'},
+	    {"additional-gids", required_argument, NULL, 'g'},
+	    {"cap", required_argument, NULL, 'c'},
+	    {"no-new-privs", no_argument, NULL, OPT_NNP},
+	    {"detach", no_argument, NULL, 'd'},
+	    {"pid-file", required_argument, NULL, OPT_PID},
+	    {"preserve-fds", required_argument, NULL, OPT_PRESERVE},
+	    {"ignore-paused", no_argument, NULL, OPT_IGNORE},
+	    {"process-label", required_argument, NULL, OPT_LABEL},
+	    {"apparmor", required_argument, NULL, OPT_APPARMOR},
+	    {"cgroup", required_argument, NULL, OPT_CGROUP},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	_cleanup_strv_ char **env = NULL, **gids = NULL, **caps = NULL;
-	struct ocirun_exec_opts o = { 0 };
-	ocirun_error_t err = { 0 };
+	struct ocirun_exec_opts o = {0};
+	ocirun_error_t err = {0};
 	int c, status = 0;
 	uint64_t n;
 
@@ -88,7 +98,8 @@ CMD(exec)
 			break;
 		case OPT_PRESERVE:
 			if (parse_u64(optarg, &n) < 0 || n > 65536)
-				return cli_usage_error("exec", "--preserve-fds: invalid number \"%s\"", optarg);
+				return cli_usage_error("exec", "--preserve-fds: invalid number \"%s\"",
+						       optarg);
 			o.preserve_fds = (int)n;
 			break;
 		case OPT_IGNORE:
@@ -96,9 +107,11 @@ CMD(exec)
 			break;
 		case OPT_LABEL:
 		case OPT_APPARMOR:
-			return cli_usage_error("exec", "SELinux and AppArmor labels are not supported on this host");
+			return cli_usage_error("exec",
+					       "SELinux and AppArmor labels are not supported on this host");
 		case OPT_CGROUP:
-			return cli_usage_error("exec", "--cgroup is not supported: exec joins the container's cgroup");
+			return cli_usage_error(
+			    "exec", "--cgroup is not supported: exec joins the container's cgroup");
 		case 'h':
 			exit(cli_help("exec", exec_help));
 		default:

@@ -8,14 +8,14 @@
 /* Columns padded like runc's tabwriter (min width 12, padding 3). */
 static void print_table(const struct ocirun_list_entry *e, size_t n)
 {
-	const char *head[6] = { "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER" };
+	const char *head[6] = {"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"};
 	size_t w[6];
 	char pid[32];
 
 	for (int c = 0; c < 6; c++)
 		w[c] = strlen(head[c]);
 	for (size_t i = 0; i < n; i++) {
-		const char *cells[6] = { e[i].id, pid, e[i].status, e[i].bundle, e[i].created, e[i].owner };
+		const char *cells[6] = {e[i].id, pid, e[i].status, e[i].bundle, e[i].created, e[i].owner};
 		snprintf(pid, sizeof(pid), "%d", (int)e[i].pid);
 		for (int c = 0; c < 6; c++)
 			if (strlen(cells[c]) > w[c])
@@ -24,7 +24,7 @@ static void print_table(const struct ocirun_list_entry *e, size_t n)
 	for (int c = 0; c < 6; c++)
 		w[c] = w[c] + 3 < 12 ? 12 : w[c] + 3;
 	for (size_t i = 0; i <= n; i++) {
-		const char *cells[6] = { head[0], head[1], head[2], head[3], head[4], head[5] };
+		const char *cells[6] = {head[0], head[1], head[2], head[3], head[4], head[5]};
 		if (i > 0) {
 			const struct ocirun_list_entry *x = &e[i - 1];
 			snprintf(pid, sizeof(pid), "%d", (int)x->pid);
@@ -72,12 +72,12 @@ static void print_json(const struct ocirun_list_entry *e, size_t n)
 
 CMD(list)
 {
-	static const struct option opts[] = { { "quiet", no_argument, NULL, 'q' },
-					      { "format", required_argument, NULL, 'f' },
-					      { "help", no_argument, NULL, 'h' },
-					      { 0 } };
+	static const struct option opts[] = {{"quiet", no_argument, NULL, 'q'},
+					     {"format", required_argument, NULL, 'f'},
+					     {"help", no_argument, NULL, 'h'},
+					     {0}};
 	struct ocirun_list_entry *e = NULL;
-	ocirun_error_t err = { 0 };
+	ocirun_error_t err = {0};
 	const char *format = "table";
 	bool quiet = false;
 	size_t n = 0;

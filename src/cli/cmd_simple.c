@@ -7,7 +7,7 @@
 
 static int only_id(const char *cmd, int argc, char **argv, const char **id)
 {
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
+	static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {0}};
 	int c;
 
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
@@ -20,7 +20,7 @@ static int only_id(const char *cmd, int argc, char **argv, const char **id)
 
 CMD(start)
 {
-	ocirun_error_t err = { 0 };
+	ocirun_error_t err = {0};
 	const char *id;
 
 	if (only_id("start", argc, argv, &id))
@@ -30,7 +30,7 @@ CMD(start)
 
 CMD(state)
 {
-	ocirun_error_t err = { 0 };
+	ocirun_error_t err = {0};
 	const char *id;
 	char *json = NULL;
 
@@ -45,8 +45,9 @@ CMD(state)
 
 CMD(kill)
 {
-	static const struct option opts[] = { { "all", no_argument, NULL, 'a' }, { "help", no_argument, NULL, 'h' }, { 0 } };
-	ocirun_error_t err = { 0 };
+	static const struct option opts[] = {
+	    {"all", no_argument, NULL, 'a'}, {"help", no_argument, NULL, 'h'}, {0}};
+	ocirun_error_t err = {0};
 	const char *sig_name = "SIGTERM";
 	bool all = false;
 	int c, sig;
@@ -55,7 +56,8 @@ CMD(kill)
 		if (c == 'a')
 			all = true;
 		else if (c == 'h')
-			exit(cli_help("kill", "Options:\n  -a, --all   signal every process of the container\n"));
+			exit(cli_help("kill",
+				      "Options:\n  -a, --all   signal every process of the container\n"));
 		else
 			return 1;
 	}
@@ -73,8 +75,9 @@ CMD(kill)
 
 CMD(delete)
 {
-	static const struct option opts[] = { { "force", no_argument, NULL, 'f' }, { "help", no_argument, NULL, 'h' }, { 0 } };
-	ocirun_error_t err = { 0 };
+	static const struct option opts[] = {
+	    {"force", no_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {0}};
+	ocirun_error_t err = {0};
 	bool force = false;
 	const char *id;
 	int c;
@@ -83,7 +86,8 @@ CMD(delete)
 		if (c == 'f')
 			force = true;
 		else if (c == 'h')
-			exit(cli_help("delete", "Options:\n  -f, --force   kill a running container first\n"));
+			exit(
+			    cli_help("delete", "Options:\n  -f, --force   kill a running container first\n"));
 		else
 			return 1;
 	}

@@ -11,10 +11,10 @@
 
 CMD(spec)
 {
-	static const struct option opts[] = { { "bundle", required_argument, NULL, 'b' },
-					      { "rootless", no_argument, NULL, 'r' },
-					      { "help", no_argument, NULL, 'h' },
-					      { 0 } };
+	static const struct option opts[] = {{"bundle", required_argument, NULL, 'b'},
+					     {"rootless", no_argument, NULL, 'r'},
+					     {"help", no_argument, NULL, 'h'},
+					     {0}};
 	const char *bundle = ".";
 	bool rootless = false;
 	_cleanup_free_ char *path = NULL;

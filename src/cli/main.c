@@ -10,21 +10,22 @@
 #include "cli.h"
 
 static const struct cli_cmd commands[] = {
-	{ "create", cmd_create, "create [options] ID", "create a container" },
-	{ "delete", cmd_delete, "delete [-f|--force] ID", "delete a container and everything it holds" },
-	{ "events", cmd_events, "events [--stats] [--interval D] ID", "print resource usage and OOM events" },
-	{ "exec", cmd_exec, "exec [options] ID [COMMAND ARGS...]", "run a new process in a running container" },
-	{ "features", cmd_features, "features", "print what this runtime supports as JSON" },
-	{ "kill", cmd_kill, "kill [-a|--all] ID [SIGNAL]", "send a signal (default SIGTERM) to the container's init" },
-	{ "list", cmd_list, "list [-q] [-f|--format table|json]", "list containers" },
-	{ "pause", cmd_pause, "pause ID", "freeze every process of the container" },
-	{ "ps", cmd_ps, "ps [-f|--format table|json] ID [-- PS ARGS]", "list the processes of a container" },
-	{ "resume", cmd_resume, "resume ID", "thaw a paused container" },
-	{ "run", cmd_run, "run [options] ID", "create and start a container, wait for it" },
-	{ "spec", cmd_spec, "spec [-b DIR] [--rootless]", "write a default config.json" },
-	{ "start", cmd_start, "start ID", "start the user program of a created container" },
-	{ "state", cmd_state, "state ID", "print the state of a container as JSON" },
-	{ "update", cmd_update, "update [options] ID", "change the resource limits of a container" },
+    {"create", cmd_create, "create [options] ID", "create a container"},
+    {"delete", cmd_delete, "delete [-f|--force] ID", "delete a container and everything it holds"},
+    {"events", cmd_events, "events [--stats] [--interval D] ID", "print resource usage and OOM events"},
+    {"exec", cmd_exec, "exec [options] ID [COMMAND ARGS...]", "run a new process in a running container"},
+    {"features", cmd_features, "features", "print what this runtime supports as JSON"},
+    {"kill", cmd_kill, "kill [-a|--all] ID [SIGNAL]",
+     "send a signal (default SIGTERM) to the container's init"},
+    {"list", cmd_list, "list [-q] [-f|--format table|json]", "list containers"},
+    {"pause", cmd_pause, "pause ID", "freeze every process of the container"},
+    {"ps", cmd_ps, "ps [-f|--format table|json] ID [-- PS ARGS]", "list the processes of a container"},
+    {"resume", cmd_resume, "resume ID", "thaw a paused container"},
+    {"run", cmd_run, "run [options] ID", "create and start a container, wait for it"},
+    {"spec", cmd_spec, "spec [-b DIR] [--rootless]", "write a default config.json"},
+    {"start", cmd_start, "start ID", "start the user program of a created container"},
+    {"state", cmd_state, "state ID", "print the state of a container as JSON"},
+    {"update", cmd_update, "update [options] ID", "change the resource limits of a container"},
 };
 
 static const char *cur_cmd = "ocirun";
@@ -63,7 +64,8 @@ int cli_help(const char *cmd, const char *options)
 {
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(commands[i].name, cmd))
-			printf("usage: ocirun %s\n\n%s\n\n%s", commands[i].usage, commands[i].summary, options);
+			printf("usage: ocirun %s\n\n%s\n\n%s", commands[i].usage, commands[i].summary,
+			       options);
 	return 0;
 }
 
@@ -93,22 +95,22 @@ int main(int argc, char **argv)
 {
 	enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_ROOTLESS, OPT_CRIU };
 	static const struct option opts[] = {
-		{ "root", required_argument, NULL, OPT_ROOT },
-		{ "log", required_argument, NULL, OPT_LOG },
-		{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
-		{ "debug", no_argument, NULL, OPT_DEBUG },
-		{ "systemd-cgroup", no_argument, NULL, OPT_SYSTEMD },
-		{ "rootless", required_argument, NULL, OPT_ROOTLESS },
-		{ "criu", required_argument, NULL, OPT_CRIU },
-		{ "version", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+	    {"root", required_argument, NULL, OPT_ROOT},
+	    {"log", required_argument, NULL, OPT_LOG},
+	    {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
+	    {"debug", no_argument, NULL, OPT_DEBUG},
+	    {"systemd-cgroup", no_argument, NULL, OPT_SYSTEMD},
+	    {"rootless", required_argument, NULL, OPT_ROOTLESS},
+	    {"criu", required_argument, NULL, OPT_CRIU},
+	    {"version", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
-	struct ocirun_ctx ctx = { .root = "/run/ocirun", .rootless = -1 };
+	struct ocirun_ctx ctx = {.root = "/run/ocirun", .rootless = -1};
 	const char *log_file = NULL, *log_format = "text";
 	static char root_buf[4096];
 	bool root_given = false;
-	ocirun_error_t err = { 0 };
+	ocirun_error_t err = {0};
 	int c;
 
 	while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
@@ -137,7 +139,8 @@ int main(int argc, char **argv)
 			else if (!strcmp(optarg, "false"))
 				ctx.rootless = 0;
 			else
-				return cli_usage_error("--rootless", "expected auto, true or false, got \"%s\"", optarg);
+				return cli_usage_error("--rootless",
+						       "expected auto, true or false, got \"%s\"", optarg);
 			break;
 		case OPT_CRIU:
 			break; /* accepted for runc compatibility; checkpointing is not supported */

@@ -292,7 +292,9 @@ TEST(validate)
 
 	s->mounts[1].source = "/nonexistent-ocirun";
 	CHECK(fs_validate(s, tmpdir, &err) < 0);
-	CHECK_STR(err.msg, "mounts[1].source (for \"/data\"): stat \"/nonexistent-ocirun\": No such file or directory");
+	CHECK_STR(
+	    err.msg,
+	    "mounts[1].source (for \"/data\"): stat \"/nonexistent-ocirun\": No such file or directory");
 	CHECK(err.code == ENOENT);
 
 	s = validate_spec();

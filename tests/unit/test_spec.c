@@ -908,8 +908,7 @@ TEST(integer_limits)
 	    text, "\"resources\": {",
 	    "\"resources\": { \"memory\": { \"limit\": -9223372036854775807, \"swap\": 9223372036854775807, "
 	    "\"swappiness\": 18446744073709551615 }, \"blockIO\": { \"weight\": 65535 }, ");
-	char *t3 =
-	    edit(t2, "\"noNewPrivileges\": true", "\"noNewPrivileges\": true, \"oomScoreAdj\": -1000");
+	char *t3 = edit(t2, "\"noNewPrivileges\": true", "\"noNewPrivileges\": true, \"oomScoreAdj\": -1000");
 
 	s = parse_ok(t3);
 	CHECK(s != NULL);

@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-static inline void cleanup_freep(void *p) { free(*(void **)p); }
+static inline void cleanup_freep(void *p)
+{
+	free(*(void **)p);
+}
 static inline void cleanup_closep(int *fd)
 {
 	if (*fd >= 0) {
@@ -23,24 +26,27 @@ static inline void cleanup_fclosep(FILE **f)
 		fclose(*f);
 }
 void strv_free(char **v);
-static inline void cleanup_strvp(char ***v) { strv_free(*v); }
+static inline void cleanup_strvp(char ***v)
+{
+	strv_free(*v);
+}
 
-#define _cleanup_free_ __attribute__((cleanup(cleanup_freep)))
-#define _cleanup_close_ __attribute__((cleanup(cleanup_closep)))
+#define _cleanup_free_   __attribute__((cleanup(cleanup_freep)))
+#define _cleanup_close_  __attribute__((cleanup(cleanup_closep)))
 #define _cleanup_fclose_ __attribute__((cleanup(cleanup_fclosep)))
-#define _cleanup_strv_ __attribute__((cleanup(cleanup_strvp)))
+#define _cleanup_strv_   __attribute__((cleanup(cleanup_strvp)))
 
-#define TAKE_PTR(p)                                                                                \
-	({                                                                                         \
-		__typeof__(p) _tp = (p);                                                           \
-		(p) = NULL;                                                                        \
-		_tp;                                                                               \
+#define TAKE_PTR(p)                                                                                          \
+	({                                                                                                   \
+		__typeof__(p) _tp = (p);                                                                     \
+		(p) = NULL;                                                                                  \
+		_tp;                                                                                         \
 	})
-#define TAKE_FD(fd)                                                                                \
-	({                                                                                         \
-		int _tf = (fd);                                                                    \
-		(fd) = -1;                                                                         \
-		_tf;                                                                               \
+#define TAKE_FD(fd)                                                                                          \
+	({                                                                                                   \
+		int _tf = (fd);                                                                              \
+		(fd) = -1;                                                                                   \
+		_tf;                                                                                         \
 	})
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -9,8 +9,8 @@
 #define OCIRUN_ERR_MSG 1024
 
 typedef struct ocirun_error {
-	int code;                   /* errno value, 0 when only a message */
-	char msg[OCIRUN_ERR_MSG];   /* "mount \"/proc\": Operation not permitted" */
+	int code;                 /* errno value, 0 when only a message */
+	char msg[OCIRUN_ERR_MSG]; /* "mount \"/proc\": Operation not permitted" */
 } ocirun_error_t;
 
 /* Record an error; appends ": strerror(code)" when code != 0.
@@ -23,6 +23,9 @@ int oerr_msg(ocirun_error_t *err, int code, const char *fmt, ...) __attribute__(
 int oerr_prefix(ocirun_error_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void oerr_clear(ocirun_error_t *err);
 /* Return value to propagate for an already-set error. */
-static inline int oerr_ret(const ocirun_error_t *err) { return err->code > 0 ? -err->code : -1; }
+static inline int oerr_ret(const ocirun_error_t *err)
+{
+	return err->code > 0 ? -err->code : -1;
+}
 
 #endif

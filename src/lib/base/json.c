@@ -33,7 +33,10 @@ int json_parse(const char *text, size_t len, json_t **ret, ocirun_error_t *err)
 	return 0;
 }
 
-void json_free(json_t *v) { yajl_tree_free(V(v)); }
+void json_free(json_t *v)
+{
+	yajl_tree_free(V(v));
+}
 
 enum json_type json_type(const json_t *v)
 {
@@ -58,7 +61,7 @@ enum json_type json_type(const json_t *v)
 
 const char *json_type_name(enum json_type t)
 {
-	static const char *const names[] = { "null", "boolean", "number", "string", "object", "array" };
+	static const char *const names[] = {"null", "boolean", "number", "string", "object", "array"};
 	return names[t];
 }
 
@@ -71,9 +74,18 @@ size_t json_len(const json_t *v)
 	return 0;
 }
 
-const char *json_obj_key(const json_t *v, size_t i) { return V(v)->u.object.keys[i]; }
-json_t *json_obj_val(const json_t *v, size_t i) { return (json_t *)V(v)->u.object.values[i]; }
-json_t *json_arr_get(const json_t *v, size_t i) { return (json_t *)V(v)->u.array.values[i]; }
+const char *json_obj_key(const json_t *v, size_t i)
+{
+	return V(v)->u.object.keys[i];
+}
+json_t *json_obj_val(const json_t *v, size_t i)
+{
+	return (json_t *)V(v)->u.object.values[i];
+}
+json_t *json_arr_get(const json_t *v, size_t i)
+{
+	return (json_t *)V(v)->u.array.values[i];
+}
 
 json_t *json_obj_get(const json_t *v, const char *key)
 {
@@ -86,8 +98,14 @@ json_t *json_obj_get(const json_t *v, const char *key)
 	return NULL;
 }
 
-const char *json_str(const json_t *v) { return YAJL_IS_STRING(V(v)) ? V(v)->u.string : NULL; }
-bool json_bool(const json_t *v) { return YAJL_IS_TRUE(V(v)); }
+const char *json_str(const json_t *v)
+{
+	return YAJL_IS_STRING(V(v)) ? V(v)->u.string : NULL;
+}
+bool json_bool(const json_t *v)
+{
+	return YAJL_IS_TRUE(V(v));
+}
 
 bool json_is_integer(const json_t *v)
 {
@@ -159,11 +177,26 @@ void json_gen_free(json_gen_t *g)
 	free(g);
 }
 
-void json_gen_obj_open(json_gen_t *g) { yajl_gen_map_open(g->g); }
-void json_gen_obj_close(json_gen_t *g) { yajl_gen_map_close(g->g); }
-void json_gen_arr_open(json_gen_t *g) { yajl_gen_array_open(g->g); }
-void json_gen_arr_close(json_gen_t *g) { yajl_gen_array_close(g->g); }
-void json_gen_key(json_gen_t *g, const char *key) { json_gen_str(g, key); }
+void json_gen_obj_open(json_gen_t *g)
+{
+	yajl_gen_map_open(g->g);
+}
+void json_gen_obj_close(json_gen_t *g)
+{
+	yajl_gen_map_close(g->g);
+}
+void json_gen_arr_open(json_gen_t *g)
+{
+	yajl_gen_array_open(g->g);
+}
+void json_gen_arr_close(json_gen_t *g)
+{
+	yajl_gen_array_close(g->g);
+}
+void json_gen_key(json_gen_t *g, const char *key)
+{
+	json_gen_str(g, key);
+}
 
 void json_gen_str(json_gen_t *g, const char *s)
 {
@@ -173,7 +206,10 @@ void json_gen_str(json_gen_t *g, const char *s)
 		yajl_gen_string(g->g, (const unsigned char *)s, strlen(s));
 }
 
-void json_gen_i64(json_gen_t *g, int64_t v) { yajl_gen_integer(g->g, v); }
+void json_gen_i64(json_gen_t *g, int64_t v)
+{
+	yajl_gen_integer(g->g, v);
+}
 
 void json_gen_u64(json_gen_t *g, uint64_t v)
 {
@@ -182,8 +218,14 @@ void json_gen_u64(json_gen_t *g, uint64_t v)
 	yajl_gen_number(g->g, buf, (size_t)n);
 }
 
-void json_gen_bool(json_gen_t *g, bool v) { yajl_gen_bool(g->g, v); }
-void json_gen_null(json_gen_t *g) { yajl_gen_null(g->g); }
+void json_gen_bool(json_gen_t *g, bool v)
+{
+	yajl_gen_bool(g->g, v);
+}
+void json_gen_null(json_gen_t *g)
+{
+	yajl_gen_null(g->g);
+}
 
 void json_gen_tree(json_gen_t *g, const json_t *v)
 {

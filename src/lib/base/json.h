@@ -24,7 +24,7 @@ const char *json_obj_key(const json_t *v, size_t i);
 json_t *json_obj_val(const json_t *v, size_t i);
 json_t *json_obj_get(const json_t *v, const char *key);
 json_t *json_arr_get(const json_t *v, size_t i);
-const char *json_str(const json_t *v);   /* NULL unless a string */
+const char *json_str(const json_t *v); /* NULL unless a string */
 bool json_bool(const json_t *v);
 /* Integer accessors: -ERANGE when out of range, -EINVAL when not an integer. */
 int json_i64(const json_t *v, int64_t *ret);

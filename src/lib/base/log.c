@@ -8,11 +8,11 @@
 #include <time.h>
 #include <unistd.h>
 
-static int log_fd = -1;       /* --log FILE, or -1 */
+static int log_fd = -1; /* --log FILE, or -1 */
 static bool log_json;
 static bool log_debug_on;
 
-static const char *const level_names[] = { "error", "warning", "info", "debug" };
+static const char *const level_names[] = {"error", "warning", "info", "debug"};
 
 int log_init(const char *file, const char *format, bool debug, ocirun_error_t *err)
 {
@@ -32,7 +32,10 @@ int log_init(const char *file, const char *format, bool debug, ocirun_error_t *e
 	return 0;
 }
 
-bool log_debug_enabled(void) { return log_debug_on; }
+bool log_debug_enabled(void)
+{
+	return log_debug_on;
+}
 
 static void json_escape(char *out, size_t size, const char *in)
 {
@@ -85,12 +88,13 @@ static void emit(enum log_level level, const char *msg, bool to_stderr)
 	}
 	if (to_stderr) {
 		n = snprintf(line, sizeof(line), "%s%s\n",
-			     level == LOG_LEVEL_ERROR ? "ocirun: " :
-			     level == LOG_LEVEL_WARN  ? "ocirun: warning: " :
-							"ocirun: debug: ",
+			     level == LOG_LEVEL_ERROR  ? "ocirun: "
+			     : level == LOG_LEVEL_WARN ? "ocirun: warning: "
+						       : "ocirun: debug: ",
 			     msg);
 		if (n > 0)
-			(void)!write(STDERR_FILENO, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+			(void)!write(STDERR_FILENO, line,
+				     (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 	}
 	errno = saved;
 }
@@ -110,4 +114,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	emit(level, msg, level <= LOG_LEVEL_WARN || log_fd < 0);
 }
 
-void log_error_final(const char *msg) { emit(LOG_LEVEL_ERROR, msg, true); }
+void log_error_final(const char *msg)
+{
+	emit(LOG_LEVEL_ERROR, msg, true);
+}

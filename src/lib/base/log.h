@@ -20,10 +20,10 @@ void log_error_final(const char *msg);
 /* Format one log line (json or text) into buf; used for tests and the sync channel. */
 int log_format_line(char *buf, int size, enum log_level level, const char *msg);
 
-#define log_debug(...)                                                                             \
-	do {                                                                                       \
-		if (log_debug_enabled())                                                           \
-			log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__);                                     \
+#define log_debug(...)                                                                                       \
+	do {                                                                                                 \
+		if (log_debug_enabled())                                                                     \
+			log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__);                                               \
 	} while (0)
 #define log_warn(...) log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_LEVEL_INFO, __VA_ARGS__)

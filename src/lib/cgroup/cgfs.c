@@ -224,7 +224,9 @@ int cg_remove(const char *path, const char *created, ocirun_error_t *err)
 			return 0;
 		*strrchr(p, '/') = '\0';
 		if (rmdir(p) < 0 && errno != ENOENT)
-			return errno == EBUSY || errno == ENOTEMPTY ? 0 : oerr(err, errno, "remove cgroup \"%s\"", p);
+			return errno == EBUSY || errno == ENOTEMPTY
+				   ? 0
+				   : oerr(err, errno, "remove cgroup \"%s\"", p);
 	}
 }
 

@@ -16,7 +16,7 @@
 
 static int copy_attrs(int to, const char *name, const struct stat *st)
 {
-	struct timespec t[2] = { st->st_atim, st->st_mtim };
+	struct timespec t[2] = {st->st_atim, st->st_mtim};
 
 	if (fchownat(to, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != EPERM &&
 	    errno != EINVAL)
@@ -115,7 +115,8 @@ int fs_copy_tree(int from, int to_path, const char *what, ocirun_error_t *err)
 		return oerr(err, -r, "tmpcopyup into \"%s\"", what);
 	/* the tmpfs root takes the directory's own mode and owner */
 	if (fstat(from, &st) == 0) {
-		if (fchmod(to, st.st_mode & 07777) < 0 || (fchown(to, st.st_uid, st.st_gid) < 0 && errno != EPERM))
+		if (fchmod(to, st.st_mode & 07777) < 0 ||
+		    (fchown(to, st.st_uid, st.st_gid) < 0 && errno != EPERM))
 			return oerr(err, errno, "tmpcopyup into \"%s\": set mode", what);
 	}
 	return 0;

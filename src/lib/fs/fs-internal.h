@@ -23,7 +23,7 @@ struct fs_mount_flags {
 	size_t n_propagation;
 	uint64_t attr_set; /* recursive MOUNT_ATTR_* (rro, rnosuid...) */
 	uint64_t attr_clr;
-	char *data; /* unknown options joined with commas; NULL when none */
+	char *data;     /* unknown options joined with commas; NULL when none */
 	bool tmpcopyup; /* tmpfs: fill it with what the image has at the destination */
 };
 

@@ -15,23 +15,23 @@
 
 #define MOUNTINFO "/proc/self/mountinfo"
 
-#define LIBMOUNT_FUNCS(X) \
-	X(mnt_free_iter) \
-	X(mnt_fs_get_fs_options) \
-	X(mnt_fs_get_fstype) \
-	X(mnt_fs_get_optional_fields) \
-	X(mnt_fs_get_root) \
-	X(mnt_fs_get_source) \
-	X(mnt_fs_get_target) \
-	X(mnt_fs_get_vfs_options) \
-	X(mnt_get_builtin_optmap) \
-	X(mnt_new_iter) \
-	X(mnt_new_table) \
-	X(mnt_optstr_get_flags) \
-	X(mnt_optstr_get_option) \
-	X(mnt_table_find_mountpoint) \
-	X(mnt_table_next_fs) \
-	X(mnt_table_parse_file) \
+#define LIBMOUNT_FUNCS(X)                                                                                    \
+	X(mnt_free_iter)                                                                                     \
+	X(mnt_fs_get_fs_options)                                                                             \
+	X(mnt_fs_get_fstype)                                                                                 \
+	X(mnt_fs_get_optional_fields)                                                                        \
+	X(mnt_fs_get_root)                                                                                   \
+	X(mnt_fs_get_source)                                                                                 \
+	X(mnt_fs_get_target)                                                                                 \
+	X(mnt_fs_get_vfs_options)                                                                            \
+	X(mnt_get_builtin_optmap)                                                                            \
+	X(mnt_new_iter)                                                                                      \
+	X(mnt_new_table)                                                                                     \
+	X(mnt_optstr_get_flags)                                                                              \
+	X(mnt_optstr_get_option)                                                                             \
+	X(mnt_table_find_mountpoint)                                                                         \
+	X(mnt_table_next_fs)                                                                                 \
+	X(mnt_table_parse_file)                                                                              \
 	X(mnt_unref_table)
 
 static struct {
@@ -59,23 +59,23 @@ static int lm_load(ocirun_error_t *err)
 	return 0;
 }
 
-#define mnt_free_iter (*lm.mnt_free_iter)
-#define mnt_fs_get_fs_options (*lm.mnt_fs_get_fs_options)
-#define mnt_fs_get_fstype (*lm.mnt_fs_get_fstype)
+#define mnt_free_iter              (*lm.mnt_free_iter)
+#define mnt_fs_get_fs_options      (*lm.mnt_fs_get_fs_options)
+#define mnt_fs_get_fstype          (*lm.mnt_fs_get_fstype)
 #define mnt_fs_get_optional_fields (*lm.mnt_fs_get_optional_fields)
-#define mnt_fs_get_root (*lm.mnt_fs_get_root)
-#define mnt_fs_get_source (*lm.mnt_fs_get_source)
-#define mnt_fs_get_target (*lm.mnt_fs_get_target)
-#define mnt_fs_get_vfs_options (*lm.mnt_fs_get_vfs_options)
-#define mnt_get_builtin_optmap (*lm.mnt_get_builtin_optmap)
-#define mnt_new_iter (*lm.mnt_new_iter)
-#define mnt_new_table (*lm.mnt_new_table)
-#define mnt_optstr_get_flags (*lm.mnt_optstr_get_flags)
-#define mnt_optstr_get_option (*lm.mnt_optstr_get_option)
-#define mnt_table_find_mountpoint (*lm.mnt_table_find_mountpoint)
-#define mnt_table_next_fs (*lm.mnt_table_next_fs)
-#define mnt_table_parse_file (*lm.mnt_table_parse_file)
-#define mnt_unref_table (*lm.mnt_unref_table)
+#define mnt_fs_get_root            (*lm.mnt_fs_get_root)
+#define mnt_fs_get_source          (*lm.mnt_fs_get_source)
+#define mnt_fs_get_target          (*lm.mnt_fs_get_target)
+#define mnt_fs_get_vfs_options     (*lm.mnt_fs_get_vfs_options)
+#define mnt_get_builtin_optmap     (*lm.mnt_get_builtin_optmap)
+#define mnt_new_iter               (*lm.mnt_new_iter)
+#define mnt_new_table              (*lm.mnt_new_table)
+#define mnt_optstr_get_flags       (*lm.mnt_optstr_get_flags)
+#define mnt_optstr_get_option      (*lm.mnt_optstr_get_option)
+#define mnt_table_find_mountpoint  (*lm.mnt_table_find_mountpoint)
+#define mnt_table_next_fs          (*lm.mnt_table_next_fs)
+#define mnt_table_parse_file       (*lm.mnt_table_parse_file)
+#define mnt_unref_table            (*lm.mnt_unref_table)
 
 static void table_freep(struct libmnt_table **tb)
 {

@@ -49,7 +49,7 @@ struct creation {
 	bool dir_made;
 	cgroup_t *cg;
 	struct container_state st;
-	int sync_fd;  /* runtime end */
+	int sync_fd; /* runtime end */
 	int fifo_fd;
 	int fifo_hold_fd;
 	pid_t pid;
@@ -87,7 +87,7 @@ static void creation_release(struct creation *c)
  * error is what the caller reports. */
 static void create_abort(struct creation *c)
 {
-	ocirun_error_t e = { 0 };
+	ocirun_error_t e = {0};
 
 	if (c->pid > 0) {
 		if (c->pidfd >= 0)
@@ -129,31 +129,35 @@ static int validate(struct creation *c, ocirun_error_t *err)
 	if (c->ctx->systemd_cgroup)
 		return oerr_msg(err, ENOTSUP, "--systemd-cgroup: the systemd cgroup driver is not supported");
 	if (p->terminal && !c->o->console_socket && !foreground)
-		return oerr_msg(err, EINVAL,
-				"process.terminal is true but no --console-socket was given for a detached container");
+		return oerr_msg(
+		    err, EINVAL,
+		    "process.terminal is true but no --console-socket was given for a detached container");
 	if (!p->terminal && c->o->console_socket)
 		return oerr_msg(err, EINVAL, "--console-socket given but process.terminal is false");
 	if (ns_plan_make(s, &c->plan, err) < 0 || ns_sysctl_validate(s, err) < 0)
 		return oerr_prefix(err, "config.json");
 	if (s->hostname && *s->hostname && !spec_find_namespace(s, "uts"))
-		return oerr_msg(err, EINVAL, "config.json: hostname: cannot set a hostname without a new uts namespace");
+		return oerr_msg(err, EINVAL,
+				"config.json: hostname: cannot set a hostname without a new uts namespace");
 	if (caps_validate(p->capabilities, err) < 0 || rlimits_validate(p->rlimits, p->n_rlimits, err) < 0 ||
 	    proc_attrs_validate(p, s->linux_, err) < 0 || lsm_validate(p, s->linux_, err) < 0 ||
-	    netdev_validate(s, err) < 0 ||
-	    fs_validate(s, c->bundle, err) < 0)
+	    netdev_validate(s, err) < 0 || fs_validate(s, c->bundle, err) < 0)
 		return oerr_prefix(err, "config.json");
 	if (s->linux_ && s->linux_->seccomp) {
 		const struct oci_seccomp *sc = s->linux_->seccomp;
 		for (size_t i = 0; i < sc->n_syscalls && !sc->listener_path; i++)
 			if (sc->syscalls[i].action && !strcmp(sc->syscalls[i].action, "SCMP_ACT_NOTIFY"))
 				return oerr_msg(err, EINVAL,
-						"config.json: linux.seccomp.syscalls[%zu].action: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath",
+						"config.json: linux.seccomp.syscalls[%zu].action: "
+						"SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath",
 						i);
 		if (seccomp_compile(sc, &c->seccomp, err) < 0)
 			return oerr_prefix(err, "config.json");
 	}
 	if (c->plan.new_user && (!s->linux_->n_uid_mappings || !s->linux_->n_gid_mappings))
-		return oerr_msg(err, EINVAL, "config.json: linux.uidMappings and gidMappings are required with a new user namespace");
+		return oerr_msg(
+		    err, EINVAL,
+		    "config.json: linux.uidMappings and gidMappings are required with a new user namespace");
 	return 0;
 }
 
@@ -184,9 +188,9 @@ static struct oci_device_cgroup *device_rules(const struct oci_spec *s, size_t *
 		int64_t major, minor; /* -1: any */
 		const char *access;
 	} defaults[] = {
-		{ "c", -1, -1, "m" },   { "b", -1, -1, "m" },    { "c", 1, 3, "rwm" },  { "c", 1, 8, "rwm" },
-		{ "c", 1, 7, "rwm" },   { "c", 5, 0, "rwm" },    { "c", 1, 5, "rwm" },  { "c", 1, 9, "rwm" },
-		{ "c", 5, 1, "rwm" },   { "c", 136, -1, "rwm" }, { "c", 5, 2, "rwm" },  { "c", 10, 200, "rwm" },
+	    {"c", -1, -1, "m"}, {"b", -1, -1, "m"},    {"c", 1, 3, "rwm"}, {"c", 1, 8, "rwm"},
+	    {"c", 1, 7, "rwm"}, {"c", 5, 0, "rwm"},    {"c", 1, 5, "rwm"}, {"c", 1, 9, "rwm"},
+	    {"c", 5, 1, "rwm"}, {"c", 136, -1, "rwm"}, {"c", 5, 2, "rwm"}, {"c", 10, 200, "rwm"},
 	};
 	const struct oci_resources *r = s->linux_ ? s->linux_->resources : NULL;
 	size_t n_spec = r ? r->n_devices : 0, n_dev = s->linux_ ? s->linux_->n_devices : 0, n = 0;
@@ -196,26 +200,26 @@ static struct oci_device_cgroup *device_rules(const struct oci_spec *s, size_t *
 		v[n++] = r->devices[i];
 	for (size_t i = 0; i < ARRAY_SIZE(defaults); i++)
 		v[n++] = (struct oci_device_cgroup){
-			.allow = true,
-			.type = (char *)defaults[i].type,
-			.has_major = true,
-			.major = defaults[i].major,
-			.has_minor = true,
-			.minor = defaults[i].minor,
-			.access = (char *)defaults[i].access,
+		    .allow = true,
+		    .type = (char *)defaults[i].type,
+		    .has_major = true,
+		    .major = defaults[i].major,
+		    .has_minor = true,
+		    .minor = defaults[i].minor,
+		    .access = (char *)defaults[i].access,
 		};
 	for (size_t i = 0; i < n_dev; i++) {
 		const struct oci_device *d = &s->linux_->devices[i];
 		if (!d->type || (d->type[0] != 'c' && d->type[0] != 'b' && d->type[0] != 'u'))
 			continue;
 		v[n++] = (struct oci_device_cgroup){
-			.allow = true,
-			.type = d->type[0] == 'b' ? "b" : "c",
-			.has_major = true,
-			.major = d->major,
-			.has_minor = true,
-			.minor = d->minor,
-			.access = "rwm",
+		    .allow = true,
+		    .type = d->type[0] == 'b' ? "b" : "c",
+		    .has_major = true,
+		    .major = d->major,
+		    .has_minor = true,
+		    .minor = d->minor,
+		    .access = "rwm",
 		};
 	}
 	*ret_n = n;
@@ -226,12 +230,12 @@ static int make_cgroup(struct creation *c, ocirun_error_t *err)
 {
 	const struct oci_linux *l = c->spec->linux_;
 	struct cgroup_opts co = {
-		.id = c->o->id,
-		.path = l ? l->cgroups_path : NULL,
-		.systemd = c->ctx->systemd_cgroup,
-		.rootless = c->ctx->rootless == 1,
+	    .id = c->o->id,
+	    .path = l ? l->cgroups_path : NULL,
+	    .systemd = c->ctx->systemd_cgroup,
+	    .rootless = c->ctx->rootless == 1,
 	};
-	struct oci_resources res = { 0 };
+	struct oci_resources res = {0};
 	_cleanup_free_ struct oci_device_cgroup *rules = NULL;
 
 	if (l && l->resources)
@@ -258,20 +262,20 @@ static int make_state(struct creation *c, ocirun_error_t *err)
 	if (state_lock(c->dirfd, err) < 0)
 		return oerr_ret(err);
 	c->st = (struct container_state){
-		.oci_version = c->spec->oci_version,
-		.id = (char *)c->o->id,
-		.bundle = c->bundle,
-		.rootfs = c->rootfs,
-		.created = state_now_rfc3339(),
-		.owner = "",
-		.phase = PHASE_CREATING,
-		.annotations = c->spec->annotations,
-		.systemd_cgroup = c->ctx->systemd_cgroup,
-		.no_pivot = c->o->no_pivot,
-		.no_new_keyring = c->o->no_new_keyring,
-		.terminal = c->spec->process->terminal,
-		.creator_pid = getpid(),
-		.creator_start_time = proc_start_time(getpid()),
+	    .oci_version = c->spec->oci_version,
+	    .id = (char *)c->o->id,
+	    .bundle = c->bundle,
+	    .rootfs = c->rootfs,
+	    .created = state_now_rfc3339(),
+	    .owner = "",
+	    .phase = PHASE_CREATING,
+	    .annotations = c->spec->annotations,
+	    .systemd_cgroup = c->ctx->systemd_cgroup,
+	    .no_pivot = c->o->no_pivot,
+	    .no_new_keyring = c->o->no_new_keyring,
+	    .terminal = c->spec->process->terminal,
+	    .creator_pid = getpid(),
+	    .creator_start_time = proc_start_time(getpid()),
 	};
 	/* Written before the cgroup exists so that a create killed halfway
 	 * leaves a record that `delete --force` can clean up from. */
@@ -326,7 +330,7 @@ static int spawn_init(struct creation *c, struct init_ctx *ic, ocirun_error_t *e
 	if (mid < 0)
 		return oerr_ret(err);
 	if (mid == 0) {
-		ocirun_error_t e = { 0 };
+		ocirun_error_t e = {0};
 		pid_t pid;
 
 		close(ic->parent_sync_fd);
@@ -388,13 +392,14 @@ static int write_pid_file(const char *path, pid_t pid, ocirun_error_t *err)
  * containerProcessState document, in one message on a unix stream socket. */
 static int send_to_listener(struct creation *c, const struct oci_seccomp *sc, int fd, ocirun_error_t *err)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	char cbuf[CMSG_SPACE(sizeof(int))];
 	_cleanup_close_ int sock = -1;
 	_cleanup_free_ char *text = NULL;
 	json_gen_t *g = json_gen_new(false);
 	struct iovec iov;
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 	struct cmsghdr *cm;
 	size_t len;
 
@@ -415,12 +420,13 @@ static int send_to_listener(struct creation *c, const struct oci_seccomp *sc, in
 	text = json_gen_finish(g, &len);
 	json_gen_free(g);
 	if (strlen(sc->listener_path) >= sizeof(sa.sun_path))
-		return oerr_msg(err, ENAMETOOLONG, "linux.seccomp.listenerPath: \"%s\" is too long", sc->listener_path);
+		return oerr_msg(err, ENAMETOOLONG, "linux.seccomp.listenerPath: \"%s\" is too long",
+				sc->listener_path);
 	strcpy(sa.sun_path, sc->listener_path);
 	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (sock < 0 || connect(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return oerr(err, errno, "linux.seccomp.listenerPath: connect \"%s\"", sc->listener_path);
-	iov = (struct iovec){ text, len };
+	iov = (struct iovec){text, len};
 	memset(cbuf, 0, sizeof(cbuf));
 	cm = CMSG_FIRSTHDR(&mh);
 	cm->cmsg_level = SOL_SOCKET;
@@ -453,7 +459,8 @@ static int drive_init(struct creation *c, ocirun_error_t *err)
 		return oerr_ret(err);
 	fault_point("create-go");
 	if (has_runtime_hooks(s)) {
-		if (sync_expect(c->sync_fd, SYNC_MOUNTS_DONE, &m, err) < 0 || run_runtime_hooks(c, s->hooks, err) < 0 ||
+		if (sync_expect(c->sync_fd, SYNC_MOUNTS_DONE, &m, err) < 0 ||
+		    run_runtime_hooks(c, s->hooks, err) < 0 ||
 		    sync_send_simple(c->sync_fd, SYNC_HOOKS_DONE, err) < 0)
 			return oerr_ret(err);
 	}
@@ -504,22 +511,22 @@ static int do_create(struct creation *c, ocirun_error_t *err)
 		goto fail;
 	c->sync_fd = pair[0];
 	ic = (struct init_ctx){
-		.spec = c->spec,
-		.id = c->o->id,
-		.bundle = c->bundle,
-		.rootfs = c->rootfs,
-		.plan = &c->plan,
-		.sync_fd = pair[1],
-		.parent_sync_fd = pair[0],
-		.runtime_fds = { c->dirfd, c->root_fd, -1, -1 },
-		.fifo_fd = c->fifo_fd,
-		.fifo_hold_fd = c->fifo_hold_fd,
-		.runtime_pid = getpid(),
-		.no_pivot = c->o->no_pivot,
-		.no_new_keyring = c->o->no_new_keyring,
-		.runtime_hooks = has_runtime_hooks(c->spec),
-		.preserve_fds = c->o->preserve_fds,
-		.seccomp = c->seccomp,
+	    .spec = c->spec,
+	    .id = c->o->id,
+	    .bundle = c->bundle,
+	    .rootfs = c->rootfs,
+	    .plan = &c->plan,
+	    .sync_fd = pair[1],
+	    .parent_sync_fd = pair[0],
+	    .runtime_fds = {c->dirfd, c->root_fd, -1, -1},
+	    .fifo_fd = c->fifo_fd,
+	    .fifo_hold_fd = c->fifo_hold_fd,
+	    .runtime_pid = getpid(),
+	    .no_pivot = c->o->no_pivot,
+	    .no_new_keyring = c->o->no_new_keyring,
+	    .runtime_hooks = has_runtime_hooks(c->spec),
+	    .preserve_fds = c->o->preserve_fds,
+	    .seccomp = c->seccomp,
 	};
 	if (spawn_init(c, &ic, err) < 0) {
 		close(pair[1]);
@@ -544,8 +551,16 @@ fail:
 
 int ocirun_create(const struct ocirun_ctx *ctx, const struct ocirun_create_opts *o, ocirun_error_t *err)
 {
-	struct creation c = { .ctx = ctx, .o = o, .mode = MODE_CREATE, .root_fd = -1, .dirfd = -1, .sync_fd = -1,
-			      .fifo_fd = -1, .fifo_hold_fd = -1, .pidfd = -1, .console_fd = -1 };
+	struct creation c = {.ctx = ctx,
+			     .o = o,
+			     .mode = MODE_CREATE,
+			     .root_fd = -1,
+			     .dirfd = -1,
+			     .sync_fd = -1,
+			     .fifo_fd = -1,
+			     .fifo_hold_fd = -1,
+			     .pidfd = -1,
+			     .console_fd = -1};
 	int r = do_create(&c, err);
 
 	creation_release(&c);
@@ -557,7 +572,7 @@ int ocirun_create(const struct ocirun_ctx *ctx, const struct ocirun_create_opts 
 static int wait_exec(struct creation *c, ocirun_error_t *err)
 {
 	struct sync_msg m;
-	ocirun_error_t e = { 0 };
+	ocirun_error_t e = {0};
 
 	if (sync_send_simple(c->sync_fd, SYNC_START, err) < 0)
 		return oerr_ret(err);
@@ -587,7 +602,7 @@ static void run_poststart(struct creation *c)
 /* A foreground run removes its container once the program exited, as runc. */
 static void run_cleanup(struct creation *c)
 {
-	ocirun_error_t e = { 0 };
+	ocirun_error_t e = {0};
 	_cleanup_free_ char *text = NULL;
 	json_gen_t *g;
 
@@ -608,9 +623,18 @@ int ocirun_run(const struct ocirun_ctx *ctx, const struct ocirun_create_opts *o,
 	       ocirun_error_t *err)
 {
 	/* signals that mean a fault of ocirun itself are never forwarded */
-	static const int own[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS, SIGTTIN, SIGTTOU };
-	struct creation c = { .ctx = ctx, .o = o, .mode = MODE_RUN, .root_fd = -1, .dirfd = -1, .sync_fd = -1,
-			      .fifo_fd = -1, .fifo_hold_fd = -1, .pidfd = -1, .console_fd = -1 };
+	static const int own[] = {SIGSEGV, SIGBUS, SIGILL,  SIGFPE, SIGABRT,
+				  SIGTRAP, SIGSYS, SIGTTIN, SIGTTOU};
+	struct creation c = {.ctx = ctx,
+			     .o = o,
+			     .mode = MODE_RUN,
+			     .root_fd = -1,
+			     .dirfd = -1,
+			     .sync_fd = -1,
+			     .fifo_fd = -1,
+			     .fifo_hold_fd = -1,
+			     .pidfd = -1,
+			     .console_fd = -1};
 	sigset_t mask, old;
 	int r;
 

@@ -108,9 +108,10 @@ static int build_process(struct execution *x, const struct ocirun_exec_opts *eo,
 	for (size_t i = 0; eo->additional_gids && eo->additional_gids[i]; i++) {
 		uint64_t g;
 		if (parse_u64(eo->additional_gids[i], &g) < 0 || g > UINT32_MAX)
-			return oerr_msg(err, EINVAL, "--additional-gids: invalid gid \"%s\"", eo->additional_gids[i]);
+			return oerr_msg(err, EINVAL, "--additional-gids: invalid gid \"%s\"",
+					eo->additional_gids[i]);
 		p->user.additional_gids =
-			xrealloc(p->user.additional_gids, (p->user.n_additional_gids + 1) * sizeof(uint32_t));
+		    xrealloc(p->user.additional_gids, (p->user.n_additional_gids + 1) * sizeof(uint32_t));
 		p->user.additional_gids[p->user.n_additional_gids++] = (uint32_t)g;
 	}
 	if (eo->caps && eo->caps[0]) {
@@ -140,7 +141,8 @@ static int plan_joins(struct execution *x, ocirun_error_t *err)
 		if (flag == CLONE_NEWUSER)
 			x->plan.in_user = true;
 		x->plan.join[x->plan.n_join].type = flag;
-		x->plan.join[x->plan.n_join].path = xasprintf("/proc/%d/ns/%s", (int)x->o.st->pid, ns_proc_name(flag));
+		x->plan.join[x->plan.n_join].path =
+		    xasprintf("/proc/%d/ns/%s", (int)x->o.st->pid, ns_proc_name(flag));
 		x->plan.join[x->plan.n_join++].fd = -1;
 	}
 	ns_plan_sort_joins(&x->plan);
@@ -152,18 +154,19 @@ static int plan_joins(struct execution *x, ocirun_error_t *err)
 	return 0;
 }
 
-__attribute__((noreturn)) static void exec_child(struct execution *x, int sock, const struct ocirun_exec_opts *eo)
+__attribute__((noreturn)) static void exec_child(struct execution *x, int sock,
+						 const struct ocirun_exec_opts *eo)
 {
 	struct process_plan pp = {
-		.p = x->p,
-		.linux_ = x->spec->linux_,
-		.seccomp = x->seccomp,
-		.in_userns = x->plan.in_user,
-		.preserve_fds = eo->preserve_fds,
-		.sync_fd = -1,
-		.exec_marker_fd = -1,
+	    .p = x->p,
+	    .linux_ = x->spec->linux_,
+	    .seccomp = x->seccomp,
+	    .in_userns = x->plan.in_user,
+	    .preserve_fds = eo->preserve_fds,
+	    .sync_fd = -1,
+	    .exec_marker_fd = -1,
 	};
-	ocirun_error_t err = { 0 };
+	ocirun_error_t err = {0};
 
 	if ((x->p->terminal && process_setup_terminal(sock, x->p->console_size, false, &err) < 0) ||
 	    process_prepare(&pp, &err) < 0 || process_exec(&pp, &err) < 0)
@@ -171,9 +174,10 @@ __attribute__((noreturn)) static void exec_child(struct execution *x, int sock, 
 	_exit(1);
 }
 
-__attribute__((noreturn)) static void intermediate(struct execution *x, int sock, const struct ocirun_exec_opts *eo)
+__attribute__((noreturn)) static void intermediate(struct execution *x, int sock,
+						   const struct ocirun_exec_opts *eo)
 {
-	ocirun_error_t err = { 0 };
+	ocirun_error_t err = {0};
 	struct sync_msg m;
 	pid_t pid;
 
@@ -220,7 +224,8 @@ static int spawn_exec(struct execution *x, const struct ocirun_exec_opts *eo, oc
 		waitpid(mid, NULL, 0);
 		return oerr_prefix(err, "exec");
 	}
-	if (sync_send(x->sync_fd, SYNC_GO, 0, NULL, 0, -1, err) < 0 || sync_expect(x->sync_fd, SYNC_PID, &m, err) < 0) {
+	if (sync_send(x->sync_fd, SYNC_GO, 0, NULL, 0, -1, err) < 0 ||
+	    sync_expect(x->sync_fd, SYNC_PID, &m, err) < 0) {
 		kill(mid, SIGKILL);
 		waitpid(mid, &status, 0);
 		return oerr_ret(err);
@@ -234,7 +239,7 @@ static int spawn_exec(struct execution *x, const struct ocirun_exec_opts *eo, oc
 /* CONSOLE (with tty), then EOF once the program runs; a frame is an error. */
 static int finish_exec(struct execution *x, const struct ocirun_exec_opts *eo, ocirun_error_t *err)
 {
-	ocirun_error_t e = { 0 };
+	ocirun_error_t e = {0};
 	struct sync_msg m;
 
 	if (x->p->terminal) {
@@ -298,18 +303,22 @@ static int prepare(struct execution *x, const struct ocirun_ctx *ctx, const stru
 	}
 	if (x->p->terminal && !eo->console_socket && eo->detach)
 		return oerr_msg(err, EINVAL, "exec: a tty needs --console-socket when detached");
-	if (caps_validate(x->p->capabilities, err) < 0 || rlimits_validate(x->p->rlimits, x->p->n_rlimits, err) < 0 ||
+	if (caps_validate(x->p->capabilities, err) < 0 ||
+	    rlimits_validate(x->p->rlimits, x->p->n_rlimits, err) < 0 ||
 	    proc_attrs_validate(x->p, x->spec->linux_, err) < 0 || lsm_validate(x->p, NULL, err) < 0)
 		return oerr_prefix(err, "exec");
-	if (x->spec->linux_ && x->spec->linux_->seccomp && seccomp_compile(x->spec->linux_->seccomp, &x->seccomp, err) < 0)
+	if (x->spec->linux_ && x->spec->linux_->seccomp &&
+	    seccomp_compile(x->spec->linux_->seccomp, &x->seccomp, err) < 0)
 		return oerr_prefix(err, "exec");
 	return plan_joins(x, err);
 }
 
-int ocirun_exec(const struct ocirun_ctx *ctx, const struct ocirun_exec_opts *eo, int *ret_status, ocirun_error_t *err)
+int ocirun_exec(const struct ocirun_ctx *ctx, const struct ocirun_exec_opts *eo, int *ret_status,
+		ocirun_error_t *err)
 {
-	static const int own[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS, SIGTTIN, SIGTTOU };
-	struct execution x = { .sync_fd = -1, .pidfd = -1, .console_fd = -1 };
+	static const int own[] = {SIGSEGV, SIGBUS, SIGILL,  SIGFPE, SIGABRT,
+				  SIGTRAP, SIGSYS, SIGTTIN, SIGTTOU};
+	struct execution x = {.sync_fd = -1, .pidfd = -1, .console_fd = -1};
 	sigset_t mask, old;
 	int r;
 

@@ -71,10 +71,10 @@ static void gen_seccomp(json_gen_t *g)
 
 char *ocirun_features(void)
 {
-	static const char *const hooks[] = { "prestart",	"createRuntime", "createContainer",
-					     "startContainer", "poststart",	"poststop",
-					     NULL };
-	static const char *const namespaces[] = { "cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts", NULL };
+	static const char *const hooks[] = {
+	    "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop", NULL};
+	static const char *const namespaces[] = {"cgroup", "ipc",  "mount", "network", "pid",
+						 "time",   "user", "uts",   NULL};
 	json_gen_t *g = json_gen_new(true);
 	char *text;
 

@@ -33,7 +33,8 @@ __attribute__((noreturn)) static void init_fail(struct init_ctx *c, ocirun_error
 	if (c->fifo_hold_fd >= 0) {
 		char buf[OCIRUN_ERR_MSG + 1];
 		int n = snprintf(buf, sizeof(buf), "!%s", err->msg);
-		(void)!write(c->fifo_hold_fd, buf, n > 0 && (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+		(void)!write(c->fifo_hold_fd, buf,
+			     n > 0 && (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 	}
 	sync_send_error(c->sync_fd, err);
 	_exit(1);
@@ -81,8 +82,8 @@ static int apply_time_ns(const struct oci_linux *l, ocirun_error_t *err)
 		return oerr(err, errno, "unshare time namespace");
 	for (size_t i = 0; l && i < l->n_time_offsets; i++) {
 		const struct oci_time_offset *t = &l->time_offsets[i];
-		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s %lld %u\n", t->clock, (long long)t->secs,
-					t->nanosecs);
+		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s %lld %u\n", t->clock,
+					(long long)t->secs, t->nanosecs);
 		if (off >= sizeof(buf))
 			return oerr_msg(err, E2BIG, "linux.timeOffsets: too many entries");
 	}
@@ -112,12 +113,12 @@ static int enter_root_without_mntns(struct init_ctx *c, ocirun_error_t *err)
 static char *state_json(struct init_ctx *c, pid_t host_pid, const char *status)
 {
 	struct container_state st = {
-		.oci_version = c->spec->oci_version,
-		.id = (char *)c->id,
-		.bundle = (char *)c->bundle,
-		.rootfs = (char *)c->rootfs,
-		.pid = host_pid,
-		.annotations = c->spec->annotations,
+	    .oci_version = c->spec->oci_version,
+	    .id = (char *)c->id,
+	    .bundle = (char *)c->bundle,
+	    .rootfs = (char *)c->rootfs,
+	    .pid = host_pid,
+	    .annotations = c->spec->annotations,
 	};
 	json_gen_t *g = json_gen_new(false);
 	char *text;
@@ -134,7 +135,8 @@ int process_setup_terminal(int sync_fd, const struct oci_box *size, bool bind_co
 
 	if (term_open_pty(&master, &slave, err) < 0)
 		return oerr_prefix(err, "terminal");
-	if (term_set_size(master, size, err) < 0 || sync_send(sync_fd, SYNC_CONSOLE, 0, NULL, 0, master, err) < 0 ||
+	if (term_set_size(master, size, err) < 0 ||
+	    sync_send(sync_fd, SYNC_CONSOLE, 0, NULL, 0, master, err) < 0 ||
 	    term_make_controlling(slave, err) < 0 || (bind_console && term_bind_console(slave, err) < 0)) {
 		close(master);
 		close(slave);
@@ -157,7 +159,7 @@ static int wait_for_start(struct init_ctx *c, ocirun_error_t *err)
 	if (c->fifo_fd < 0)
 		return sync_expect(c->sync_fd, SYNC_START, &m, err);
 	for (;;) {
-		struct pollfd p = { .fd = c->fifo_fd, .events = POLLIN };
+		struct pollfd p = {.fd = c->fifo_fd, .events = POLLIN};
 		char b;
 		if (poll(&p, 1, -1) < 0) {
 			if (errno == EINTR)
@@ -174,7 +176,7 @@ static int wait_for_start(struct init_ctx *c, ocirun_error_t *err)
 static void init_namespaces(struct init_ctx *c, pid_t *host_pid)
 {
 	const struct oci_spec *s = c->spec;
-	ocirun_error_t err = { 0 };
+	ocirun_error_t err = {0};
 	struct sync_msg m;
 
 	if (sync_expect(c->sync_fd, SYNC_GO, &m, &err) < 0)
@@ -205,24 +207,24 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 {
 	const struct oci_spec *s = c->spec;
 	struct fs_config fc = {
-		.spec = s,
-		.rootfs = c->rootfs,
-		.bundle = c->bundle,
-		.no_pivot = c->no_pivot,
-		.in_userns = c->plan->in_user,
-		.new_cgroupns = (c->plan->late_flags & CLONE_NEWCGROUP) != 0,
+	    .spec = s,
+	    .rootfs = c->rootfs,
+	    .bundle = c->bundle,
+	    .no_pivot = c->no_pivot,
+	    .in_userns = c->plan->in_user,
+	    .new_cgroupns = (c->plan->late_flags & CLONE_NEWCGROUP) != 0,
 	};
 	struct process_plan pp = {
-		.p = s->process,
-		.linux_ = s->linux_,
-		.seccomp = c->seccomp,
-		.in_userns = c->plan->in_user,
-		.preserve_fds = c->preserve_fds,
-		.sync_fd = c->sync_fd,
-		.exec_marker_fd = c->fifo_hold_fd,
-		.send_notify_fd = s->linux_ && s->linux_->seccomp && s->linux_->seccomp->listener_path,
+	    .p = s->process,
+	    .linux_ = s->linux_,
+	    .seccomp = c->seccomp,
+	    .in_userns = c->plan->in_user,
+	    .preserve_fds = c->preserve_fds,
+	    .sync_fd = c->sync_fd,
+	    .exec_marker_fd = c->fifo_hold_fd,
+	    .send_notify_fd = s->linux_ && s->linux_->seccomp && s->linux_->seccomp->listener_path,
 	};
-	ocirun_error_t err = { 0 };
+	ocirun_error_t err = {0};
 	_cleanup_free_ char *st_json = NULL;
 	struct sync_msg m;
 	pid_t host_pid = 0;

@@ -25,7 +25,8 @@ struct init_ctx {
 	struct ns_plan *plan;
 	int sync_fd;        /* the init's end */
 	int parent_sync_fd; /* the runtime's end: closed in the child */
-	int runtime_fds[4]; /* the runtime's own fds (state dir: its flock must not outlive create), closed in the child; -1 unused */
+	int runtime_fds[4]; /* the runtime's own fds (state dir: its flock must not outlive create), closed in
+			       the child; -1 unused */
 	int fifo_fd;        /* exec.fifo opened O_RDONLY|O_NONBLOCK, or -1 (run: START over sync) */
 	int fifo_hold_fd;   /* exec.done, held until execve: one byte just before it, then its close */
 	pid_t runtime_pid;  /* for the PDEATHSIG race check */
@@ -47,7 +48,7 @@ struct process_plan {
 	const struct oci_process *p;
 	const struct oci_linux *linux_; /* personality, memoryPolicy (may be NULL) */
 	seccomp_prog_t *seccomp;
-	bool in_userns;      /* setgroups may be denied */
+	bool in_userns; /* setgroups may be denied */
 	int preserve_fds;
 	int sync_fd;         /* where the seccomp notify fd goes (SYNC_SECCOMP_FD), or -1 */
 	bool send_notify_fd; /* linux.seccomp.listenerPath is set: load early, send the fd */
@@ -84,7 +85,8 @@ int process_setup_terminal(int sync_fd, const struct oci_box *size, bool bind_co
  * caller) to it, proxy console_fd (closed here) to stdio, and give its exit
  * code (128+N for signal N). */
 #include <signal.h>
-int wait_foreground(pid_t pid, int pidfd, int console_fd, const sigset_t *mask, int *ret_status, ocirun_error_t *err);
+int wait_foreground(pid_t pid, int pidfd, int console_fd, const sigset_t *mask, int *ret_status,
+		    ocirun_error_t *err);
 
 /* LSM fields and Intel RDT, refused with a reason where this host lacks
  * them: apparmorProfile without AppArmor and intelRdt without resctrl are

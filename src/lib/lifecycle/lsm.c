@@ -36,12 +36,15 @@ static bool resctrl_mounted(void)
 int lsm_validate(const struct oci_process *p, const struct oci_linux *l, ocirun_error_t *err)
 {
 	if (p->apparmor_profile && *p->apparmor_profile && !apparmor_enabled())
-		return oerr_msg(err, ENOTSUP, "process.apparmorProfile: \"%s\" given but AppArmor is not enabled on this host",
-				p->apparmor_profile);
+		return oerr_msg(
+		    err, ENOTSUP,
+		    "process.apparmorProfile: \"%s\" given but AppArmor is not enabled on this host",
+		    p->apparmor_profile);
 	if (p->selinux_label && *p->selinux_label && !selinux_enabled())
 		log_debug("process.selinuxLabel: SELinux is not enabled on this host, label \"%s\" ignored",
 			  p->selinux_label);
 	if (l && l->intel_rdt && !resctrl_mounted())
-		return oerr_msg(err, ENOTSUP, "linux.intelRdt: Intel RDT needs resctrl, which is not mounted on this host");
+		return oerr_msg(err, ENOTSUP,
+				"linux.intelRdt: Intel RDT needs resctrl, which is not mounted on this host");
 	return 0;
 }

@@ -118,7 +118,7 @@ static int trigger_start(struct opened *o, ocirun_error_t *err)
 	if (write(w, "0", 1) != 1)
 		return oerr(err, errno, "cannot start container %s: write %s", o->st->id, STATE_FIFO);
 	for (;;) {
-		struct pollfd p = { .fd = r, .events = POLLIN };
+		struct pollfd p = {.fd = r, .events = POLLIN};
 		ssize_t k;
 
 		if (poll(&p, 1, -1) < 0) {
@@ -140,7 +140,8 @@ static int trigger_start(struct opened *o, ocirun_error_t *err)
 	if (n && got[0] == '!')
 		return oerr_msg(err, EIO, "cannot start container %s: %s", o->st->id, got + 1);
 	if (!n || got[0] != 'E')
-		return oerr_msg(err, ESRCH, "cannot start container %s: its init exited before running the program",
+		return oerr_msg(err, ESRCH,
+				"cannot start container %s: its init exited before running the program",
 				o->st->id);
 	return 0;
 }
@@ -162,7 +163,7 @@ int ocirun_start(const struct ocirun_ctx *ctx, const char *id, ocirun_error_t *e
 	if (r == 0 && o.st->bundle) {
 		/* poststart hooks come from the bundle's config, after the exec */
 		struct oci_spec *spec = NULL;
-		ocirun_error_t e = { 0 };
+		ocirun_error_t e = {0};
 		if (spec_load(o.st->bundle, &spec, &e) == 0 && spec->hooks && spec->hooks->n_poststart) {
 			_cleanup_free_ char *t = state_text(o.st, "running", false);
 			hooks_run_warn(spec->hooks->poststart, spec->hooks->n_poststart, "poststart", t);
@@ -178,7 +179,7 @@ out:
 void hooks_run_warn(const struct oci_hook *h, size_t n, const char *kind, const char *state_json)
 {
 	for (size_t i = 0; i < n; i++) {
-		ocirun_error_t e = { 0 };
+		ocirun_error_t e = {0};
 		if (hooks_run(&h[i], 1, kind, state_json, &e) < 0)
 			log_warn("%s hook #%zu: %s", kind, i, e.msg);
 	}
@@ -228,7 +229,7 @@ static void wait_gone(const struct container_state *st)
 	if (pidfd < 0)
 		return;
 	for (int i = 0; i < 100; i++) {
-		struct pollfd p = { pidfd, POLLIN, 0 };
+		struct pollfd p = {pidfd, POLLIN, 0};
 		if (poll(&p, 1, 100) > 0)
 			break;
 	}
@@ -246,13 +247,13 @@ int container_destroy(int root_fd, int dirfd, struct container_state *st, ocirun
 	if (st->cgroup && cgroup_from_json(st->cgroup, &cg, err) < 0)
 		return oerr_prefix(err, "container \"%s\"", st->id);
 	if (state_init_alive(st)) {
-		ocirun_error_t e = { 0 };
+		ocirun_error_t e = {0};
 		signal_init(st, SIGKILL, &e);
 	}
 	/* processes that left the init's pid namespace cannot exist, but a
 	 * container without one may have many: kill what is in the cgroup */
 	if (cg) {
-		ocirun_error_t e = { 0 };
+		ocirun_error_t e = {0};
 		pid_t *pids = NULL;
 		size_t n = 0;
 		if (cgroup_pids(cg, &pids, &n, &e) == 0 && n)
@@ -272,7 +273,7 @@ int container_destroy(int root_fd, int dirfd, struct container_state *st, ocirun
 static void run_poststop(const struct container_state *st)
 {
 	struct oci_spec *spec = NULL;
-	ocirun_error_t e = { 0 };
+	ocirun_error_t e = {0};
 
 	if (!st->bundle || spec_load(st->bundle, &spec, &e) < 0)
 		return;
@@ -331,7 +332,8 @@ static char *dir_owner(int dirfd)
 	return xasprintf("#%u", (unsigned)sb.st_uid);
 }
 
-int ocirun_list(const struct ocirun_ctx *ctx, struct ocirun_list_entry **ret, size_t *ret_n, ocirun_error_t *err)
+int ocirun_list(const struct ocirun_ctx *ctx, struct ocirun_list_entry **ret, size_t *ret_n,
+		ocirun_error_t *err)
 {
 	_cleanup_strv_ char **ids = NULL;
 	_cleanup_close_ int root_fd = open(ctx->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -347,7 +349,7 @@ int ocirun_list(const struct ocirun_ctx *ctx, struct ocirun_list_entry **ret, si
 	v = xzalloc((strv_len(ids) + 1) * sizeof(*v));
 	for (size_t i = 0; ids[i]; i++) {
 		struct opened o;
-		ocirun_error_t e = { 0 };
+		ocirun_error_t e = {0};
 		if (open_container(ctx, ids[i], &o, &e) == 0) {
 			const char *status = status_with_cgroup(&o);
 			v[n].id = xstrdup(o.st->id);
@@ -377,4 +379,7 @@ void ocirun_list_free(struct ocirun_list_entry *e, size_t n)
 	free(e);
 }
 
-int ocirun_signal_from_name(const char *name) { return signal_from_name(name); }
+int ocirun_signal_from_name(const char *name)
+{
+	return signal_from_name(name);
+}

@@ -36,7 +36,7 @@ static char *home_of(uid_t uid)
 	char line[1024];
 
 	while (f && fgets(line, sizeof(line), f)) {
-		char *fields[7] = { 0 }, *p = line;
+		char *fields[7] = {0}, *p = line;
 		int n = 0;
 		uint64_t u;
 
@@ -59,8 +59,10 @@ static int lookup_exec(const char *name, const char *path_env, char **ret, ociru
 	if (strchr(name, '/')) {
 		if (stat(name, &st) < 0)
 			/* runc's wording: docker maps "no such file or directory" to 127 */
-			return errno == ENOENT ? oerr_msg(err, ENOENT, "exec: \"%s\": stat %s: no such file or directory", name, name)
-					       : oerr(err, errno, "exec: \"%s\"", name);
+			return errno == ENOENT
+				   ? oerr_msg(err, ENOENT, "exec: \"%s\": stat %s: no such file or directory",
+					      name, name)
+				   : oerr(err, errno, "exec: \"%s\"", name);
 		if (S_ISDIR(st.st_mode) || access(name, X_OK) < 0)
 			return oerr_msg(err, EACCES, "exec: \"%s\": permission denied", name);
 		*ret = xstrdup(name);

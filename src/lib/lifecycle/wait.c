@@ -34,7 +34,8 @@ static void forward_signal(pid_t pid, int pidfd, int console_fd, int sig)
 		kill(pid, sig);
 }
 
-int wait_foreground(pid_t pid, int pidfd, int console_fd, const sigset_t *mask, int *ret_status, ocirun_error_t *err)
+int wait_foreground(pid_t pid, int pidfd, int console_fd, const sigset_t *mask, int *ret_status,
+		    ocirun_error_t *err)
 {
 	_cleanup_close_ int sfd = signalfd(-1, mask, SFD_CLOEXEC);
 	struct termios saved;
@@ -48,7 +49,7 @@ int wait_foreground(pid_t pid, int pidfd, int console_fd, const sigset_t *mask, 
 		term_copy_size(STDIN_FILENO, console_fd);
 	}
 	for (;;) {
-		struct pollfd fds[3] = { { sfd, POLLIN, 0 }, { -1, POLLIN, 0 }, { -1, POLLIN, 0 } };
+		struct pollfd fds[3] = {{sfd, POLLIN, 0}, {-1, POLLIN, 0}, {-1, POLLIN, 0}};
 		struct signalfd_siginfo si;
 		pid_t w;
 

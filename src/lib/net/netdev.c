@@ -29,14 +29,17 @@ int netdev_validate(const struct oci_spec *s, ocirun_error_t *err)
 		return 0;
 	net = spec_find_namespace(s, "network");
 	if (!net || (net->path && *net->path))
-		return oerr_msg(err, EINVAL, "linux.netDevices: the container needs a new network namespace of its own");
+		return oerr_msg(err, EINVAL,
+				"linux.netDevices: the container needs a new network namespace of its own");
 	for (size_t i = 0; i < l->n_net_devices; i++) {
 		const struct oci_net_device *d = &l->net_devices[i];
 		const char *to = d->name && *d->name ? d->name : d->host_name;
 		if (!valid_name(d->host_name))
-			return oerr_msg(err, EINVAL, "linux.netDevices: invalid link name \"%s\"", d->host_name);
+			return oerr_msg(err, EINVAL, "linux.netDevices: invalid link name \"%s\"",
+					d->host_name);
 		if (!valid_name(to))
-			return oerr_msg(err, EINVAL, "linux.netDevices.%s.name: invalid link name \"%s\"", d->host_name, to);
+			return oerr_msg(err, EINVAL, "linux.netDevices.%s.name: invalid link name \"%s\"",
+					d->host_name, to);
 		if (!if_nametoindex(d->host_name))
 			return oerr(err, errno, "linux.netDevices: host link \"%s\"", d->host_name);
 	}
@@ -108,7 +111,8 @@ int netdev_move(const struct oci_linux *l, pid_t pid, ocirun_error_t *err)
 		if (!idx)
 			return oerr(err, errno, "linux.netDevices: host link \"%s\"", d->host_name);
 		if (move_one(sock, idx, nsfd, to, err) < 0)
-			return oerr_prefix(err, "linux.netDevices: move \"%s\" into the container as \"%s\"", d->host_name, to);
+			return oerr_prefix(err, "linux.netDevices: move \"%s\" into the container as \"%s\"",
+					   d->host_name, to);
 	}
 	return 0;
 }

@@ -16,16 +16,15 @@
 #endif
 
 static const struct {
-	const char *name;  /* runtime-spec name */
-	const char *proc;  /* /proc/PID/ns entry */
+	const char *name; /* runtime-spec name */
+	const char *proc; /* /proc/PID/ns entry */
 	int flag;
 } ns_table[] = {
-	/* join order: user first (it decides the privileges for the rest),
-	 * mount last (it changes how paths resolve) */
-	{ "user", "user", CLONE_NEWUSER },       { "ipc", "ipc", CLONE_NEWIPC },
-	{ "uts", "uts", CLONE_NEWUTS },          { "network", "net", CLONE_NEWNET },
-	{ "pid", "pid", CLONE_NEWPID },          { "cgroup", "cgroup", CLONE_NEWCGROUP },
-	{ "time", "time", CLONE_NEWTIME },       { "mount", "mnt", CLONE_NEWNS },
+    /* join order: user first (it decides the privileges for the rest),
+     * mount last (it changes how paths resolve) */
+    {"user", "user", CLONE_NEWUSER},  {"ipc", "ipc", CLONE_NEWIPC},  {"uts", "uts", CLONE_NEWUTS},
+    {"network", "net", CLONE_NEWNET}, {"pid", "pid", CLONE_NEWPID},  {"cgroup", "cgroup", CLONE_NEWCGROUP},
+    {"time", "time", CLONE_NEWTIME},  {"mount", "mnt", CLONE_NEWNS},
 };
 
 int ns_flag_from_name(const char *name)
@@ -69,10 +68,11 @@ static int check_ns_path(const char *path, int flag, size_t idx, ocirun_error_t 
 		return oerr(err, errno, "linux.namespaces[%zu].path: open \"%s\"", idx, path);
 	type = ioctl(fd, NS_GET_NSTYPE);
 	if (type < 0)
-		return oerr_msg(err, EINVAL, "linux.namespaces[%zu].path: \"%s\" is not a namespace", idx, path);
+		return oerr_msg(err, EINVAL, "linux.namespaces[%zu].path: \"%s\" is not a namespace", idx,
+				path);
 	if (type != flag)
-		return oerr_msg(err, EINVAL, "linux.namespaces[%zu].path: \"%s\" is not a %s namespace", idx, path,
-				ns_name_from_flag(flag));
+		return oerr_msg(err, EINVAL, "linux.namespaces[%zu].path: \"%s\" is not a %s namespace", idx,
+				path, ns_name_from_flag(flag));
 	return 0;
 }
 
@@ -87,8 +87,8 @@ int ns_plan_make(const struct oci_spec *s, struct ns_plan *p, ocirun_error_t *er
 		int flag = ns_flag_from_name(n->type ? n->type : "");
 
 		if (!flag)
-			return oerr_msg(err, EINVAL, "linux.namespaces[%zu].type: unknown namespace \"%s\"", i,
-					n->type ? n->type : "");
+			return oerr_msg(err, EINVAL, "linux.namespaces[%zu].type: unknown namespace \"%s\"",
+					i, n->type ? n->type : "");
 		if (flag == CLONE_NEWNS)
 			has_mnt = true;
 		if (flag == CLONE_NEWUSER)
@@ -119,7 +119,8 @@ void ns_plan_sort_joins(struct ns_plan *p)
 {
 	/* insertion sort by join order: user first, mount last */
 	for (size_t i = 1; i < p->n_join; i++)
-		for (size_t j = i; j > 0 && join_rank(p->join[j].type) < join_rank(p->join[j - 1].type); j--) {
+		for (size_t j = i; j > 0 && join_rank(p->join[j].type) < join_rank(p->join[j - 1].type);
+		     j--) {
 			struct ns_join t = p->join[j];
 			p->join[j] = p->join[j - 1];
 			p->join[j - 1] = t;
@@ -143,8 +144,8 @@ int ns_open_joins(struct ns_plan *p, ocirun_error_t *err)
 			continue;
 		p->join[i].fd = open(p->join[i].path, O_RDONLY | O_CLOEXEC);
 		if (p->join[i].fd < 0)
-			return oerr(err, errno, "open %s namespace \"%s\"", ns_name_from_flag(p->join[i].type),
-				    p->join[i].path);
+			return oerr(err, errno, "open %s namespace \"%s\"",
+				    ns_name_from_flag(p->join[i].type), p->join[i].path);
 	}
 	return 0;
 }
@@ -153,13 +154,14 @@ int ns_join_all(struct ns_plan *p, ocirun_error_t *err)
 {
 	for (size_t i = 0; i < p->n_join; i++) {
 		if (setns(p->join[i].fd, p->join[i].type) < 0)
-			return oerr(err, errno, "join %s namespace \"%s\"", ns_name_from_flag(p->join[i].type),
-				    p->join[i].path);
+			return oerr(err, errno, "join %s namespace \"%s\"",
+				    ns_name_from_flag(p->join[i].type), p->join[i].path);
 	}
 	return 0;
 }
 
-static int write_map(pid_t pid, const char *file, const struct oci_id_mapping *m, size_t n, ocirun_error_t *err)
+static int write_map(pid_t pid, const char *file, const struct oci_id_mapping *m, size_t n,
+		     ocirun_error_t *err)
 {
 	char path[64], buf[4096];
 	size_t off = 0;
@@ -200,9 +202,9 @@ static bool has_ns(const struct oci_spec *s, const char *type)
 
 int ns_sysctl_validate(const struct oci_spec *s, ocirun_error_t *err)
 {
-	static const char *const ipc_keys[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
-						"kernel.shmall", "kernel.shmmax", "kernel.shmmni",
-						"kernel.shm_rmid_forced" };
+	static const char *const ipc_keys[] = {"kernel.msgmax", "kernel.msgmnb",         "kernel.msgmni",
+					       "kernel.sem",    "kernel.shmall",         "kernel.shmmax",
+					       "kernel.shmmni", "kernel.shm_rmid_forced"};
 	const struct oci_map *m;
 
 	if (!s->linux_)
@@ -224,13 +226,17 @@ int ns_sysctl_validate(const struct oci_spec *s, ocirun_error_t *err)
 			need = "uts";
 		if (need)
 			ok = has_ns(s, need);
-		if (!*k || *k == '.' || *k == '/' || strstr(k, "..") || strstr(k, "//") || strstr(k, "./") || strstr(k, "/."))
+		if (!*k || *k == '.' || *k == '/' || strstr(k, "..") || strstr(k, "//") || strstr(k, "./") ||
+		    strstr(k, "/."))
 			return oerr_msg(err, EINVAL, "linux.sysctl: invalid key \"%s\"", k);
 		if (!need)
-			return oerr_msg(err, EPERM, "linux.sysctl: \"%s\" is not namespaced and cannot be set in a container", k);
+			return oerr_msg(
+			    err, EPERM,
+			    "linux.sysctl: \"%s\" is not namespaced and cannot be set in a container", k);
 		if (!ok)
 			return oerr_msg(err, EPERM,
-					"linux.sysctl: \"%s\" needs the container's own %s namespace, which the config does not give it",
+					"linux.sysctl: \"%s\" needs the container's own %s namespace, which "
+					"the config does not give it",
 					k, need);
 	}
 	return 0;

@@ -14,19 +14,20 @@
 #define NS_MAX 8
 
 struct ns_join {
-	int type;     /* CLONE_NEW* */
+	int type; /* CLONE_NEW* */
 	char *path;
-	int fd;       /* opened by ns_open_joins, -1 before */
+	int fd; /* opened by ns_open_joins, -1 before */
 };
 
 struct ns_plan {
 	unsigned long clone_flags; /* created by clone3 */
-	unsigned long late_flags;  /* unshared by the init after cgroup placement: CLONE_NEWCGROUP, CLONE_NEWTIME */
+	unsigned long
+	    late_flags; /* unshared by the init after cgroup placement: CLONE_NEWCGROUP, CLONE_NEWTIME */
 	struct ns_join join[NS_MAX]; /* joined by path, user first */
 	size_t n_join;
 	bool new_user;
-	bool in_user;  /* new or joined user namespace */
-	bool has_mnt;  /* new or joined mount namespace; without one the root is only chroot'ed */
+	bool in_user; /* new or joined user namespace */
+	bool has_mnt; /* new or joined mount namespace; without one the root is only chroot'ed */
 };
 
 /* "pid" -> CLONE_NEWPID ... ; 0 if unknown. */

@@ -40,17 +40,18 @@ static const struct {
 	const char *name;
 	int value;
 } sched_policies[] = {
-	{ "SCHED_OTHER", 0 }, { "SCHED_FIFO", 1 }, { "SCHED_RR", 2 },
-	{ "SCHED_BATCH", 3 }, { "SCHED_ISO", 4 },  { "SCHED_IDLE", 5 }, { "SCHED_DEADLINE", 6 },
+    {"SCHED_OTHER", 0}, {"SCHED_FIFO", 1}, {"SCHED_RR", 2},       {"SCHED_BATCH", 3},
+    {"SCHED_ISO", 4},   {"SCHED_IDLE", 5}, {"SCHED_DEADLINE", 6},
 };
 
 static const struct {
 	const char *name;
 	uint64_t value;
 } sched_flags[] = {
-	{ "SCHED_FLAG_RESET_ON_FORK", 0x01 }, { "SCHED_FLAG_RECLAIM", 0x02 },	   { "SCHED_FLAG_DL_OVERRUN", 0x04 },
-	{ "SCHED_FLAG_KEEP_POLICY", 0x08 },   { "SCHED_FLAG_KEEP_PARAMS", 0x10 },  { "SCHED_FLAG_UTIL_CLAMP_MIN", 0x20 },
-	{ "SCHED_FLAG_UTIL_CLAMP_MAX", 0x40 },
+    {"SCHED_FLAG_RESET_ON_FORK", 0x01},  {"SCHED_FLAG_RECLAIM", 0x02},
+    {"SCHED_FLAG_DL_OVERRUN", 0x04},     {"SCHED_FLAG_KEEP_POLICY", 0x08},
+    {"SCHED_FLAG_KEEP_PARAMS", 0x10},    {"SCHED_FLAG_UTIL_CLAMP_MIN", 0x20},
+    {"SCHED_FLAG_UTIL_CLAMP_MAX", 0x40},
 };
 
 static int sched_policy(const char *name)
@@ -66,7 +67,8 @@ static int sched_build(const struct oci_scheduler *s, struct sched_attr_k *a, oc
 	int pol = sched_policy(s->policy ? s->policy : "");
 
 	if (pol < 0)
-		return oerr_msg(err, EINVAL, "process.scheduler.policy: unknown policy \"%s\"", s->policy ? s->policy : "");
+		return oerr_msg(err, EINVAL, "process.scheduler.policy: unknown policy \"%s\"",
+				s->policy ? s->policy : "");
 	memset(a, 0, sizeof(*a));
 	a->size = sizeof(*a);
 	a->sched_policy = (uint32_t)pol;
@@ -83,7 +85,8 @@ static int sched_build(const struct oci_scheduler *s, struct sched_attr_k *a, oc
 			if (!strcmp(sched_flags[j].name, s->flags[i]))
 				break;
 		if (j == ARRAY_SIZE(sched_flags))
-			return oerr_msg(err, EINVAL, "process.scheduler.flags[%zu]: unknown flag \"%s\"", i, s->flags[i]);
+			return oerr_msg(err, EINVAL, "process.scheduler.flags[%zu]: unknown flag \"%s\"", i,
+					s->flags[i]);
 		a->sched_flags |= sched_flags[j].value;
 	}
 	return 0;
@@ -142,17 +145,22 @@ static const struct {
 	const char *name;
 	int value;
 } mpol_modes[] = {
-	{ "MPOL_DEFAULT", 0 }, { "MPOL_PREFERRED", 1 }, { "MPOL_BIND", 2 }, { "MPOL_INTERLEAVE", 3 },
-	{ "MPOL_LOCAL", 4 },   { "MPOL_PREFERRED_MANY", 5 }, { "MPOL_WEIGHTED_INTERLEAVE", 6 },
+    {"MPOL_DEFAULT", 0},
+    {"MPOL_PREFERRED", 1},
+    {"MPOL_BIND", 2},
+    {"MPOL_INTERLEAVE", 3},
+    {"MPOL_LOCAL", 4},
+    {"MPOL_PREFERRED_MANY", 5},
+    {"MPOL_WEIGHTED_INTERLEAVE", 6},
 };
 
 static const struct {
 	const char *name;
 	unsigned value;
 } mpol_flags[] = {
-	{ "MPOL_F_STATIC_NODES", 1u << 15 },
-	{ "MPOL_F_RELATIVE_NODES", 1u << 14 },
-	{ "MPOL_F_NUMA_BALANCING", 1u << 13 },
+    {"MPOL_F_STATIC_NODES", 1u << 15},
+    {"MPOL_F_RELATIVE_NODES", 1u << 14},
+    {"MPOL_F_NUMA_BALANCING", 1u << 13},
 };
 
 static int mpol_build(const struct oci_memory_policy *m, int *mode, unsigned long *mask, ocirun_error_t *err)
@@ -164,7 +172,8 @@ static int mpol_build(const struct oci_memory_policy *m, int *mode, unsigned lon
 		if (m->mode && !strcmp(m->mode, mpol_modes[i].name))
 			break;
 	if (i == ARRAY_SIZE(mpol_modes))
-		return oerr_msg(err, EINVAL, "linux.memoryPolicy.mode: unknown mode \"%s\"", m->mode ? m->mode : "");
+		return oerr_msg(err, EINVAL, "linux.memoryPolicy.mode: unknown mode \"%s\"",
+				m->mode ? m->mode : "");
 	*mode = mpol_modes[i].value;
 	for (size_t f = 0; m->flags && m->flags[f]; f++) {
 		size_t j;
@@ -172,7 +181,8 @@ static int mpol_build(const struct oci_memory_policy *m, int *mode, unsigned lon
 			if (!strcmp(m->flags[f], mpol_flags[j].name))
 				break;
 		if (j == ARRAY_SIZE(mpol_flags))
-			return oerr_msg(err, EINVAL, "linux.memoryPolicy.flags[%zu]: unknown flag \"%s\"", f, m->flags[f]);
+			return oerr_msg(err, EINVAL, "linux.memoryPolicy.flags[%zu]: unknown flag \"%s\"", f,
+					m->flags[f]);
 		*mode |= (int)mpol_flags[j].value;
 	}
 	*mask = 0;
@@ -191,8 +201,10 @@ int proc_attrs_validate(const struct oci_process *p, const struct oci_linux *l, 
 	struct sched_attr_k a;
 	cpu_set_t set;
 
-	if (l && l->personality && personality_domain(l->personality->domain ? l->personality->domain : "") < 0)
-		return oerr_msg(err, EINVAL, "linux.personality.domain: unknown domain \"%s\" (LINUX or LINUX32)",
+	if (l && l->personality &&
+	    personality_domain(l->personality->domain ? l->personality->domain : "") < 0)
+		return oerr_msg(err, EINVAL,
+				"linux.personality.domain: unknown domain \"%s\" (LINUX or LINUX32)",
 				l->personality->domain ? l->personality->domain : "");
 	if (l && l->personality && l->personality->flags && l->personality->flags[0])
 		return oerr_msg(err, EINVAL, "linux.personality.flags: no flag is supported");
@@ -207,8 +219,8 @@ int proc_attrs_validate(const struct oci_process *p, const struct oci_linux *l, 
 					p->io_priority->priority);
 	}
 	if (p->exec_cpu_affinity) {
-		if (p->exec_cpu_affinity->initial &&
-		    parse_cpus(p->exec_cpu_affinity->initial, &set, "process.execCPUAffinity.initial", err) < 0)
+		if (p->exec_cpu_affinity->initial && parse_cpus(p->exec_cpu_affinity->initial, &set,
+								"process.execCPUAffinity.initial", err) < 0)
 			return oerr_ret(err);
 		if (p->exec_cpu_affinity->final &&
 		    parse_cpus(p->exec_cpu_affinity->final, &set, "process.execCPUAffinity.final", err) < 0)
@@ -251,7 +263,8 @@ int proc_attrs_apply(const struct oci_process *p, const struct oci_linux *l, oci
 			return oerr(err, errno, "process.ioPriority: ioprio_set");
 	}
 	if (p->exec_cpu_affinity && p->exec_cpu_affinity->initial) {
-		if (parse_cpus(p->exec_cpu_affinity->initial, &set, "process.execCPUAffinity.initial", err) < 0)
+		if (parse_cpus(p->exec_cpu_affinity->initial, &set, "process.execCPUAffinity.initial", err) <
+		    0)
 			return oerr_ret(err);
 		if (sched_setaffinity(0, sizeof(set), &set) < 0)
 			return oerr(err, errno, "process.execCPUAffinity.initial: sched_setaffinity");

@@ -219,8 +219,8 @@ static int apply_ambient(const struct cap_masks *m, ocirun_error_t *err)
 		cap_label(cap, label, sizeof(label));
 		if (!(m->permitted & m->inheritable & CAP_BIT(cap))) {
 			log_debug("process.capabilities.ambient: %s is not in both the permitted and the "
-				 "inheritable set, ignoring it",
-				 label);
+				  "inheritable set, ignoring it",
+				  label);
 			continue;
 		}
 		if (cap_set_ambient((cap_value_t)cap, CAP_SET) < 0)

@@ -13,7 +13,8 @@
 #define CLONE_INTO_CGROUP 0x200000000ULL
 #endif
 
-pid_t spawn_process(unsigned long ns_flags, int cgroup_fd, bool clone_parent, int *ret_pidfd, ocirun_error_t *err)
+pid_t spawn_process(unsigned long ns_flags, int cgroup_fd, bool clone_parent, int *ret_pidfd,
+		    ocirun_error_t *err)
 {
 	struct clone_args args;
 	int pidfd = -1;

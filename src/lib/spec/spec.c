@@ -405,7 +405,7 @@ static int walk_object(const struct walk *w, const struct jpath *p, const struct
 		       const json_t *v, char *base);
 
 /* see precheck() */
-#define NUL_MARK "\\u0001\\u0002\\u0003\\u0004"
+#define NUL_MARK         "\\u0001\\u0002\\u0003\\u0004"
 #define NUL_MARK_DECODED "\x01\x02\x03\x04"
 
 static int parse_scalar(const struct walk *w, const struct jpath *p, enum spec_ftype t, const json_t *v,

@@ -42,7 +42,7 @@ struct oci_user {
 };
 
 struct oci_rlimit {
-	char *type;   /* "RLIMIT_NOFILE" */
+	char *type; /* "RLIMIT_NOFILE" */
 	uint64_t hard;
 	uint64_t soft;
 };
@@ -84,10 +84,10 @@ struct oci_cpu_affinity {
 
 struct oci_process {
 	bool terminal;
-	struct oci_box *console_size;       /* NULL when absent */
+	struct oci_box *console_size; /* NULL when absent */
 	struct oci_user user;
 	char **args;
-	char *command_line;                 /* windows only; parsed and ignored */
+	char *command_line; /* windows only; parsed and ignored */
 	char **env;
 	char *cwd;
 	struct oci_capabilities *capabilities; /* NULL when absent */
@@ -277,14 +277,14 @@ struct oci_rdma {
 struct oci_resources {
 	struct oci_device_cgroup *devices;
 	size_t n_devices;
-	struct oci_memory *memory;   /* NULL when absent */
+	struct oci_memory *memory; /* NULL when absent */
 	struct oci_cpu *cpu;
 	struct oci_pids *pids;
 	struct oci_blkio *block_io;
 	struct oci_hugepage_limit *hugepage_limits;
 	size_t n_hugepage_limits;
 	struct oci_network *network;
-	struct oci_rdma *rdma;       /* from an object keyed by device name */
+	struct oci_rdma *rdma; /* from an object keyed by device name */
 	size_t n_rdma;
 	struct oci_map unified;
 };
@@ -396,11 +396,13 @@ int spec_load(const char *bundle, struct oci_spec **ret, ocirun_error_t *err);
 void spec_free(struct oci_spec *s);
 
 /* exec --process: a Process object. */
-int spec_parse_process(const char *text, size_t len, const char *what, struct oci_process **ret, ocirun_error_t *err);
+int spec_parse_process(const char *text, size_t len, const char *what, struct oci_process **ret,
+		       ocirun_error_t *err);
 void spec_free_process(struct oci_process *p);
 
 /* update --resources: a LinuxResources object. */
-int spec_parse_resources(const char *text, size_t len, const char *what, struct oci_resources **ret, ocirun_error_t *err);
+int spec_parse_resources(const char *text, size_t len, const char *what, struct oci_resources **ret,
+			 ocirun_error_t *err);
 void spec_free_resources(struct oci_resources *r);
 
 /* Semantic checks that need no host access (required fields, value ranges,

@@ -62,7 +62,7 @@ static ssize_t find_name(const char *name, const char *const *names, size_t n)
 #define NAME_LIMIT 64   /* HOST_NAME_MAX */
 
 static int check_len(const char *s, size_t max, const char *what, ocirun_error_t *err, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+    __attribute__((format(printf, 5, 6)));
 static int check_len(const char *s, size_t max, const char *what, ocirun_error_t *err, const char *fmt, ...)
 {
 	char field[256];
@@ -85,7 +85,8 @@ static int check_maps(const struct oci_id_mapping *m, size_t n, const char *name
 			return verr(err, what, "linux.%s[%zu].size: must be at least 1", name, i);
 		if ((uint64_t)m[i].container_id + m[i].size > UINT32_MAX ||
 		    (uint64_t)m[i].host_id + m[i].size > UINT32_MAX)
-			return verr(err, what, "linux.%s[%zu].size: %u ids from %u/%u run past the largest id", name, i,
+			return verr(err, what,
+				    "linux.%s[%zu].size: %u ids from %u/%u run past the largest id", name, i,
 				    m[i].size, m[i].container_id, m[i].host_id);
 	}
 	return 0;
@@ -158,7 +159,8 @@ static int validate_hooks(const struct oci_hooks *h, const char *what, ocirun_er
 		size_t n = *(const size_t *)((const char *)h + kinds[k].count);
 
 		for (size_t i = 0; i < n; i++) {
-			if (check_len(list[i].path, PATH_LIMIT, what, err, "hooks.%s[%zu].path", kinds[k].name, i) < 0)
+			if (check_len(list[i].path, PATH_LIMIT, what, err, "hooks.%s[%zu].path",
+				      kinds[k].name, i) < 0)
 				return oerr_ret(err);
 			if (!is_absolute(list[i].path))
 				return verr(err, what,
@@ -254,7 +256,8 @@ int spec_validate(const struct oci_spec *s, const char *what, ocirun_error_t *er
 	    check_len(s->domainname, NAME_LIMIT, what, err, "domainname") < 0)
 		return oerr_ret(err);
 	for (size_t i = 0; i < s->n_mounts; i++)
-		if (check_len(s->mounts[i].destination, PATH_LIMIT, what, err, "mounts[%zu].destination", i) < 0 ||
+		if (check_len(s->mounts[i].destination, PATH_LIMIT, what, err, "mounts[%zu].destination", i) <
+			0 ||
 		    check_len(s->mounts[i].source, PATH_LIMIT, what, err, "mounts[%zu].source", i) < 0 ||
 		    check_len(s->mounts[i].type, 255, what, err, "mounts[%zu].type", i) < 0)
 			return oerr_ret(err);

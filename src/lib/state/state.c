@@ -41,10 +41,11 @@ int state_validate_id(const char *id, ocirun_error_t *err)
 		return oerr_msg(err, EINVAL, "invalid container ID \"%s\"", id);
 	for (const char *p = id; *p; p++) {
 		char c = *p;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-		      c == '+' || c == '-' || c == '.'))
-			return oerr_msg(err, EINVAL, "invalid container ID \"%s\": only letters, digits and _+-. are allowed",
-					id);
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '+' || c == '-' || c == '.'))
+			return oerr_msg(
+			    err, EINVAL,
+			    "invalid container ID \"%s\": only letters, digits and _+-. are allowed", id);
 	}
 	return 0;
 }
@@ -235,9 +236,10 @@ int state_read(int dirfd, struct container_state **ret, ocirun_error_t *err)
 	st->start_time = get_u64(v, "startTime");
 	st->created = get_str(v, "created");
 	st->owner = get_str(v, "owner");
-	st->phase = json_str(json_obj_get(v, "phase")) && !strcmp(json_str(json_obj_get(v, "phase")), "created")
-			    ? PHASE_CREATED
-			    : PHASE_CREATING;
+	st->phase =
+	    json_str(json_obj_get(v, "phase")) && !strcmp(json_str(json_obj_get(v, "phase")), "created")
+		? PHASE_CREATED
+		: PHASE_CREATING;
 	st->creator_pid = (pid_t)get_u64(v, "creatorPid");
 	st->creator_start_time = get_u64(v, "creatorStartTime");
 	st->systemd_cgroup = json_bool(json_obj_get(v, "systemdCgroup"));
@@ -293,7 +295,10 @@ int state_dir_remove(int root_fd, const char *id, ocirun_error_t *err)
 	return rm_rf_at(root_fd, id, err);
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 int state_list(int root_fd, char ***ret, ocirun_error_t *err)
 {

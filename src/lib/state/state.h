@@ -27,20 +27,20 @@ struct container_state {
 	char *id;
 	char *bundle;
 	char *rootfs;
-	pid_t pid;              /* host pid of the init, 0 before it exists */
-	uint64_t start_time;    /* /proc/PID/stat field 22 */
-	char *created;          /* RFC3339 with nanoseconds, UTC */
+	pid_t pid;           /* host pid of the init, 0 before it exists */
+	uint64_t start_time; /* /proc/PID/stat field 22 */
+	char *created;       /* RFC3339 with nanoseconds, UTC */
 	char *owner;
 	enum container_phase phase;
 	struct oci_map annotations;
-	json_t *cgroup;         /* the cgroup module's persisted form, or NULL (borrowed from owned_tree) */
-	json_t *owned_tree;     /* freed with the state: the tree cgroup points into */
+	json_t *cgroup;     /* the cgroup module's persisted form, or NULL (borrowed from owned_tree) */
+	json_t *owned_tree; /* freed with the state: the tree cgroup points into */
 	bool systemd_cgroup;
 	bool rootless;
 	bool no_pivot;
 	bool no_new_keyring;
-	bool terminal;          /* process.terminal of the init */
-	pid_t creator_pid;      /* the `create` process while PHASE_CREATING */
+	bool terminal;     /* process.terminal of the init */
+	pid_t creator_pid; /* the `create` process while PHASE_CREATING */
 	uint64_t creator_start_time;
 };
 

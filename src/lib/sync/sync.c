@@ -9,17 +9,17 @@
 #include "base/util.h"
 
 static const char *const type_names[SYNC_TYPE_MAX] = {
-	[SYNC_NONE] = "NONE",
-	[SYNC_PID] = "PID",
-	[SYNC_GO] = "GO",
-	[SYNC_MOUNTS_DONE] = "MOUNTS_DONE",
-	[SYNC_HOOKS_DONE] = "HOOKS_DONE",
-	[SYNC_CONSOLE] = "CONSOLE",
-	[SYNC_SECCOMP_FD] = "SECCOMP_FD",
-	[SYNC_READY] = "READY",
-	[SYNC_START] = "START",
-	[SYNC_ERROR] = "ERROR",
-	[SYNC_LOG] = "LOG",
+    [SYNC_NONE] = "NONE",
+    [SYNC_PID] = "PID",
+    [SYNC_GO] = "GO",
+    [SYNC_MOUNTS_DONE] = "MOUNTS_DONE",
+    [SYNC_HOOKS_DONE] = "HOOKS_DONE",
+    [SYNC_CONSOLE] = "CONSOLE",
+    [SYNC_SECCOMP_FD] = "SECCOMP_FD",
+    [SYNC_READY] = "READY",
+    [SYNC_START] = "START",
+    [SYNC_ERROR] = "ERROR",
+    [SYNC_LOG] = "LOG",
 };
 
 const char *sync_type_name(uint32_t type)
@@ -37,14 +37,14 @@ int sync_pair(int fds[2], ocirun_error_t *err)
 int sync_send(int sock, enum sync_type type, int32_t code, const void *payload, size_t len, int fd,
 	      ocirun_error_t *err)
 {
-	struct sync_hdr hdr = { .type = type, .code = code, .len = (uint32_t)len };
+	struct sync_hdr hdr = {.type = type, .code = code, .len = (uint32_t)len};
 	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov[2] = { { &hdr, sizeof(hdr) }, { (void *)payload, len } };
-	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = len ? 2 : 1 };
+	struct iovec iov[2] = {{&hdr, sizeof(hdr)}, {(void *)payload, len}};
+	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = len ? 2 : 1};
 
 	if (len > SYNC_MAX_PAYLOAD)
-		return oerr_msg(err, EMSGSIZE, "sync: %s payload of %zu bytes is too large", sync_type_name(type),
-				len);
+		return oerr_msg(err, EMSGSIZE, "sync: %s payload of %zu bytes is too large",
+				sync_type_name(type), len);
 	if (fd >= 0) {
 		struct cmsghdr *c;
 		memset(cbuf, 0, sizeof(cbuf));
@@ -89,8 +89,9 @@ int sync_recv(int sock, struct sync_msg *m, ocirun_error_t *err)
 {
 	char buf[sizeof(struct sync_hdr) + SYNC_MAX_PAYLOAD];
 	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { buf, sizeof(buf) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct iovec iov = {buf, sizeof(buf)};
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 	ssize_t n;
 
 	m->fd = -1;
@@ -121,8 +122,8 @@ int sync_expect(int sock, enum sync_type want, struct sync_msg *m, ocirun_error_
 		switch (m->hdr.type) {
 		case SYNC_LOG:
 			log_msg(m->hdr.code >= LOG_LEVEL_ERROR && m->hdr.code <= LOG_LEVEL_DEBUG
-					? (enum log_level)m->hdr.code
-					: LOG_LEVEL_INFO,
+				    ? (enum log_level)m->hdr.code
+				    : LOG_LEVEL_INFO,
 				"%s", m->payload);
 			continue;
 		case SYNC_ERROR:

@@ -41,16 +41,16 @@
 
 enum sync_type {
 	SYNC_NONE = 0,
-	SYNC_PID,         /* code = pid */
+	SYNC_PID, /* code = pid */
 	SYNC_GO,
 	SYNC_MOUNTS_DONE,
 	SYNC_HOOKS_DONE,
-	SYNC_CONSOLE,     /* carries an fd */
-	SYNC_SECCOMP_FD,  /* carries an fd: the seccomp notify listener */
+	SYNC_CONSOLE,    /* carries an fd */
+	SYNC_SECCOMP_FD, /* carries an fd: the seccomp notify listener */
 	SYNC_READY,
 	SYNC_START,
-	SYNC_ERROR,       /* code = errno, payload = message */
-	SYNC_LOG,         /* code = level, payload = text */
+	SYNC_ERROR, /* code = errno, payload = message */
+	SYNC_LOG,   /* code = level, payload = text */
 	SYNC_TYPE_MAX
 };
 
