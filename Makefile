@@ -83,7 +83,7 @@ test-asan:
 	OCIRUN=$(CURDIR)/build-asan/ocirun tests/run-integration $(ASAN_TESTS) || rc=1; \
 	if [ -n "$$(ls -A build-asan/reports)" ]; then \
 		echo "test-asan: sanitizer reports in build-asan/reports:"; \
-		tail -n +1 build-asan/reports/*; rc=1; \
+		for f in build-asan/reports/*; do echo "==> $$f"; head -n 30 "$$f"; done; rc=1; \
 	else echo "test-asan: no sanitizer reports"; fi; \
 	exit $$rc
 

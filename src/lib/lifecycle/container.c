@@ -360,12 +360,8 @@ static int spawn_init(struct creation *c, struct init_ctx *ic, ocirun_error_t *e
 
 static int run_runtime_hooks(struct creation *c, const struct oci_hooks *h, ocirun_error_t *err)
 {
-	json_gen_t *g = json_gen_new(false);
-	_cleanup_free_ char *text = NULL;
+	_cleanup_free_ char *text = state_text(&c->st, "creating", false);
 
-	state_emit(g, &c->st, "creating");
-	text = json_gen_finish(g, NULL);
-	json_gen_free(g);
 	if (hooks_run(h->prestart, h->n_prestart, "prestart", text, err) < 0 ||
 	    hooks_run(h->create_runtime, h->n_create_runtime, "createRuntime", text, err) < 0)
 		return oerr_ret(err);
@@ -588,14 +584,10 @@ static int wait_exec(struct creation *c, ocirun_error_t *err)
 static void run_poststart(struct creation *c)
 {
 	_cleanup_free_ char *text = NULL;
-	json_gen_t *g;
 
 	if (!c->spec->hooks || !c->spec->hooks->n_poststart)
 		return;
-	g = json_gen_new(false);
-	state_emit(g, &c->st, "running");
-	text = json_gen_finish(g, NULL);
-	json_gen_free(g);
+	text = state_text(&c->st, "running", false);
 	hooks_run_warn(c->spec->hooks->poststart, c->spec->hooks->n_poststart, "poststart", text);
 }
 
@@ -604,15 +596,11 @@ static void run_cleanup(struct creation *c)
 {
 	ocirun_error_t e = {0};
 	_cleanup_free_ char *text = NULL;
-	json_gen_t *g;
 
 	if (c->cg && cgroup_destroy(c->cg, &e) < 0)
 		log_warn("remove cgroup: %s", e.msg);
 	if (c->spec->hooks && c->spec->hooks->n_poststop) {
-		g = json_gen_new(false);
-		state_emit(g, &c->st, "stopped");
-		text = json_gen_finish(g, NULL);
-		json_gen_free(g);
+		text = state_text(&c->st, "stopped", false);
 		hooks_run_warn(c->spec->hooks->poststop, c->spec->hooks->n_poststop, "poststop", text);
 	}
 	if (state_dir_remove(c->root_fd, c->o->id, &e) < 0)

@@ -93,6 +93,9 @@ int wait_foreground(pid_t pid, int pidfd, int console_fd, const sigset_t *mask, 
  * errors; selinuxLabel without SELinux is a debug line (as runc). */
 int lsm_validate(const struct oci_process *p, const struct oci_linux *l, ocirun_error_t *err);
 
+/* The runtime-spec state JSON as text (for hooks, `state`, listeners). */
+char *state_text(const struct container_state *st, const char *status, bool pretty);
+
 /* poststart/poststop: run every hook, each failure a warning (runtime.md). */
 void hooks_run_warn(const struct oci_hook *h, size_t n, const char *kind, const char *state_json);
 

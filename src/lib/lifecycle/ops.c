@@ -74,7 +74,7 @@ const char *status_with_cgroup(const struct opened *o)
 	return s;
 }
 
-static char *state_text(const struct container_state *st, const char *status, bool pretty)
+char *state_text(const struct container_state *st, const char *status, bool pretty)
 {
 	json_gen_t *g = json_gen_new(pretty);
 	char *t;
