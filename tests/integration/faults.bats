@@ -164,6 +164,7 @@ faulty_create() {
 }
 
 @test "faults: the init dies during start (a failing startContainer hook)" {
+	runc_gap "start exits 0 although a startContainer hook failed"
 	set_args sleep 100
 	update_config '.hooks.startContainer = [{"path": "/bin/false"}]'
 	create_ctr

@@ -15,6 +15,7 @@
 #include "base/json.h"
 #include "base/util.h"
 #include "cgroup/internal.h"
+#include "spec/spec.h"
 #include "state/state.h"
 #include "unit.h"
 
@@ -158,11 +159,43 @@ TEST(state_deep_nesting)
 	CHECK(in_child(deep_state_child, "state_read of 1000000 levels"));
 }
 
+/* fuzz_spec, fuzz_process, fuzz_resources, corpus regress-nul-mark-overflow.json:
+ * spec.c precheck() sizes its rewritten copy by the "\u0000" escapes it
+ * counts inside strings, then rewrites every "\u0000" (6 bytes) into the
+ * 24-byte NUL_MARK, inside strings or not: one escape in a string and more
+ * outside overflowed the heap buffer (a config.json with 5000 of them
+ * crashed `ocirun create`). The document is invalid JSON: it must be refused. */
+static void nul_mark_child(void)
+{
+	size_t n = 5000, len;
+	const char *head = "{\"ociVersion\":\"1.0.2\",\"x\":\"\\u0000\"}";
+	char *t = xmalloc(strlen(head) + 6 * n + 1), *p;
+	ocirun_error_t err = {0};
+	struct oci_spec *s = NULL;
+	struct oci_process *pr = NULL;
+	struct oci_resources *r = NULL;
+
+	p = t + sprintf(t, "%s", head);
+	for (size_t i = 0; i < n; i++)
+		p += sprintf(p, "\\u0000");
+	len = (size_t)(p - t);
+	CHECK(spec_parse(t, len, "config.json", &s, &err) < 0);
+	CHECK(spec_parse_process(t, len, "process.json", &pr, &err) < 0);
+	CHECK(spec_parse_resources(t, len, "resources.json", &r, &err) < 0);
+	free(t);
+}
+
+TEST(nul_escapes_outside_strings)
+{
+	CHECK(in_child(nul_mark_child, "spec_parse with \\u0000 outside strings"));
+}
+
 int main(void)
 {
 	RUN(cpu_list_uint64_max);
 	RUN(procs_pid_out_of_range);
 	RUN(json_deep_nesting);
 	RUN(state_deep_nesting);
+	RUN(nul_escapes_outside_strings);
 	return UNIT_END();
 }

@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -242,7 +243,8 @@ static int read_pids_rec(const char *dir, int depth, pid_t **v, size_t *n, ociru
 		return r;
 	for (char *tok = strtok(s, "\n"); tok; tok = strtok(NULL, "\n")) {
 		int64_t pid;
-		if (parse_i64(tok, &pid) < 0 || pid <= 0)
+		if (parse_i64(tok, &pid) < 0 || pid <= 0 ||
+		    pid > INT32_MAX) /* (pid_t)-1 would signal every process */
 			continue;
 		*v = xrealloc(*v, (*n + 1) * sizeof(pid_t));
 		(*v)[(*n)++] = (pid_t)pid;

@@ -49,8 +49,12 @@ int cg_parse_list(const char *s, struct cg_u64v *ret)
 			b = a;
 		if (b < a || b - a > 65536)
 			return -EINVAL;
-		for (uint64_t x = a; x <= b; x++)
+		/* not "x <= b": with b = UINT64_MAX that never ends (found by fuzz_cgroup_files) */
+		for (uint64_t x = a;; x++) {
 			cg_u64v_push(ret, x);
+			if (x == b)
+				break;
+		}
 	}
 	return 0;
 }

@@ -772,7 +772,8 @@ static int precheck(const char *text, size_t len, const char *what, char **ret_c
 	}
 	if (nuls) {
 		size_t o = 0, mark = strlen(NUL_MARK);
-		char *copy = xmalloc(len + nuls * mark + 1);
+		/* every 6-byte escape may become the mark, in strings or not */
+		char *copy = xmalloc(len / 6 * mark + len + 1);
 		for (size_t i = 0; i < len; i++) {
 			if (text[i] == '\\' && len - i > 5 && memcmp(text + i + 1, "u0000", 5) == 0) {
 				memcpy(copy + o, NUL_MARK, mark);
