@@ -11,12 +11,42 @@
 
 #define V(x) ((yajl_val)(x))
 
+/* yajl builds its tree iteratively but frees it recursively: a document
+ * nested deeper than this would overflow the stack in yajl_tree_free(). */
+#define JSON_MAX_DEPTH 20000
+
+static int check_depth(const char *text, size_t len, ocirun_error_t *err)
+{
+	size_t depth = 0;
+	bool in_string = false;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = false;
+		} else if (c == '"') {
+			in_string = true;
+		} else if (c == '[' || c == '{') {
+			if (++depth > JSON_MAX_DEPTH)
+				return oerr_msg(err, EINVAL, "invalid JSON: nested deeper than %d levels", JSON_MAX_DEPTH);
+		} else if ((c == ']' || c == '}') && depth > 0) {
+			depth--;
+		}
+	}
+	return 0;
+}
+
 int json_parse(const char *text, size_t len, json_t **ret, ocirun_error_t *err)
 {
 	char errbuf[256] = "";
 	_cleanup_free_ char *copy = xmalloc(len + 1);
 	yajl_val v;
 
+	if (check_depth(text, len, err) < 0)
+		return oerr_ret(err);
 	memcpy(copy, text, len);
 	copy[len] = '\0';
 	if (strlen(copy) != len)
