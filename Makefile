@@ -70,6 +70,7 @@ test: $(OUT) $(UNIT_BINS) helpers
 # execs) writes its sanitizer report to build-asan/reports/ instead of stderr;
 # any report fails the target and is printed. Leak checks run at exit(); the
 # init and forked children leave by _exit or execve, so they skip them.
+# ASAN_TESTS=tests/integration/x.bats runs only those bats files.
 test-asan:
 	$(MAKE) helpers
 	$(MAKE) BUILD=build-asan OUT=build-asan/ocirun CC=clang \
