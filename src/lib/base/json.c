@@ -31,7 +31,8 @@ static int check_depth(const char *text, size_t len, ocirun_error_t *err)
 			in_string = true;
 		} else if (c == '[' || c == '{') {
 			if (++depth > JSON_MAX_DEPTH)
-				return oerr_msg(err, EINVAL, "invalid JSON: nested deeper than %d levels", JSON_MAX_DEPTH);
+				return oerr_msg(err, EINVAL, "invalid JSON: nested deeper than %d levels",
+						JSON_MAX_DEPTH);
 		} else if ((c == ']' || c == '}') && depth > 0) {
 			depth--;
 		}

@@ -825,57 +825,73 @@ static int parse_doc(const char *text, size_t len, const char *what, const struc
 	return 0;
 }
 
-int spec_parse(const char *text, size_t len, const char *what, struct oci_spec **ret, ocirun_error_t *err)
+/* A document walked by its table, then its semantic checks; nothing is
+ * returned unless both pass. */
+static int parse_checked(const char *text, size_t len, const char *what, const struct spec_desc *d,
+			 int (*check)(const void *obj, const char *what, ocirun_error_t *err), void **ret,
+			 ocirun_error_t *err)
 {
-	void *s;
+	void *obj = NULL;
 	int r;
 
-	r = parse_doc(text, len, what, &desc_oci_spec, &s, err);
+	r = parse_doc(text, len, what, d, &obj, err);
 	if (r < 0)
 		return r;
-	r = spec_validate(s, what, err);
+	r = check(obj, what, err);
 	if (r < 0) {
-		spec_free(s);
+		free_object(d, obj);
+		free(obj);
 		return r;
 	}
-	*ret = s;
+	*ret = obj;
 	return 0;
+}
+
+static int check_spec(const void *o, const char *what, ocirun_error_t *err)
+{
+	return spec_validate(o, what, err);
+}
+
+static int check_process(const void *o, const char *what, ocirun_error_t *err)
+{
+	return spec_validate_process(o, what, "", err);
+}
+
+static int check_resources(const void *o, const char *what, ocirun_error_t *err)
+{
+	return spec_validate_resources(o, what, "", err);
+}
+
+int spec_parse(const char *text, size_t len, const char *what, struct oci_spec **ret, ocirun_error_t *err)
+{
+	void *obj = NULL;
+	int r = parse_checked(text, len, what, &desc_oci_spec, check_spec, &obj, err);
+
+	if (r == 0)
+		*ret = obj;
+	return r;
 }
 
 int spec_parse_process(const char *text, size_t len, const char *what, struct oci_process **ret,
 		       ocirun_error_t *err)
 {
-	void *p;
-	int r;
+	void *obj = NULL;
+	int r = parse_checked(text, len, what, &desc_oci_process, check_process, &obj, err);
 
-	r = parse_doc(text, len, what, &desc_oci_process, &p, err);
-	if (r < 0)
-		return r;
-	r = spec_validate_process(p, what, "", err);
-	if (r < 0) {
-		spec_free_process(p);
-		return r;
-	}
-	*ret = p;
-	return 0;
+	if (r == 0)
+		*ret = obj;
+	return r;
 }
 
 int spec_parse_resources(const char *text, size_t len, const char *what, struct oci_resources **ret,
 			 ocirun_error_t *err)
 {
-	void *res;
-	int r;
+	void *obj = NULL;
+	int r = parse_checked(text, len, what, &desc_oci_resources, check_resources, &obj, err);
 
-	r = parse_doc(text, len, what, &desc_oci_resources, &res, err);
-	if (r < 0)
-		return r;
-	r = spec_validate_resources(res, what, "", err);
-	if (r < 0) {
-		spec_free_resources(res);
-		return r;
-	}
-	*ret = res;
-	return 0;
+	if (r == 0)
+		*ret = obj;
+	return r;
 }
 
 /* Like read_file(), but never holds more than the size limit: config.json
