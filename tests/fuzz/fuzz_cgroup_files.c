@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_FILES 64
 
-static char dir[64];
+static char dir[4096];
 static int dir_fd = -1;
 static cgroup_t legacy, unified;
 static struct cg_hier v1_hiers[7], v2_hier;
@@ -32,8 +32,9 @@ static void setup(void)
 {
 	static const char *const v1[] = {"cpu,cpuacct", "cpuset",  "memory", "pids",
 					 "blkio",       "hugetlb", "freezer"};
+	const char *tmp = getenv("TMPDIR");
 
-	snprintf(dir, sizeof(dir), "/tmp/ocirun-fuzz-cgroup.XXXXXX");
+	snprintf(dir, sizeof(dir), "%s/ocirun-fuzz-cgroup.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(dir))
 		abort();
 	dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -19,16 +19,18 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char bundle[64];
+static char bundle[4096];
 
 /* A bundle made once per process: rootfs/ with a directory and a file, so
- * that mount sources and the root path can resolve. Left in /tmp on exit
- * (a few empty entries) because libFuzzer offers no teardown hook. */
+ * that mount sources and the root path can resolve. Left in $TMPDIR (which
+ * tests/fuzz/run points into build-fuzz/ and empties) on exit: libFuzzer
+ * offers no teardown hook. */
 static void make_bundle(void)
 {
-	char p[128];
+	char p[4200];
+	const char *tmp = getenv("TMPDIR");
 
-	snprintf(bundle, sizeof(bundle), "/tmp/ocirun-fuzz-bundle.XXXXXX");
+	snprintf(bundle, sizeof(bundle), "%s/ocirun-fuzz-bundle.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(bundle))
 		abort();
 	snprintf(p, sizeof(p), "%s/rootfs", bundle);

@@ -24,9 +24,11 @@ static int in_fd = -1, out_fd = -1;
 
 static int make_dir(void)
 {
-	char dir[] = "/tmp/ocirun-fuzz-state.XXXXXX";
+	const char *tmp = getenv("TMPDIR");
+	char dir[4096];
 	int fd;
 
+	snprintf(dir, sizeof(dir), "%s/ocirun-fuzz-state.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(dir))
 		abort();
 	fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);

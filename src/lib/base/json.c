@@ -298,7 +298,8 @@ char *json_gen_finish(json_gen_t *g, size_t *ret_len)
 
 	yajl_gen_get_buf(g->g, &buf, &len);
 	r = xmalloc(len + 1);
-	memcpy(r, buf, len);
+	if (len)
+		memcpy(r, buf, len);
 	r[len] = '\0';
 	if (ret_len)
 		*ret_len = len;

@@ -370,7 +370,7 @@ static int run_runtime_hooks(struct creation *c, const struct oci_hooks *h, ocir
 
 static int write_pid_file(const char *path, pid_t pid, ocirun_error_t *err)
 {
-	_cleanup_free_ char *dir = NULL, *tmp = NULL;
+	_cleanup_free_ char *tmp = NULL;
 	char buf[32];
 	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
 

@@ -190,8 +190,17 @@ static int signal_init(const struct container_state *st, int sig, ocirun_error_t
 	int pidfd = state_init_pidfd(st);
 	int r;
 
-	if (pidfd < 0)
+	if (pidfd == -ESRCH)
 		return oerr_msg(err, ESRCH, "container not running");
+	if (pidfd < 0) {
+		/* no pidfd (ENOSYS, EMFILE): kill(2) right after the start-time
+		 * check, the best a kernel without pidfds allows */
+		if (!state_init_alive(st))
+			return oerr_msg(err, ESRCH, "container not running");
+		if (kill(st->pid, sig) < 0)
+			return oerr(err, errno, "signal %d to the container's init", sig);
+		return 0;
+	}
 	r = (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
 	close(pidfd);
 	if (r < 0)
