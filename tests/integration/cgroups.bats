@@ -307,6 +307,13 @@ blkio_weight_file() {
 				return
 			}
 		done
+		# no child cgroup to look at: the root's stat files tell which
+		# scheduler's files a new cgroup gets (CFQ's first, as runc picks)
+		if [ -e "$m/blkio.io_serviced" ]; then
+			echo blkio.weight
+		elif [ -e "$m/blkio.bfq.io_serviced" ]; then
+			echo blkio.bfq.weight
+		fi
 	elif cg_has io; then
 		for f in io.bfq.weight io.weight; do
 			compgen -G "$(cg_mount io)/*/$f" >/dev/null && {
