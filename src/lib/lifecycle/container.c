@@ -368,22 +368,6 @@ static int run_runtime_hooks(struct creation *c, const struct oci_hooks *h, ocir
 	return 0;
 }
 
-static int write_pid_file(const char *path, pid_t pid, ocirun_error_t *err)
-{
-	_cleanup_free_ char *tmp = NULL;
-	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
-
-	tmp = xasprintf("%s.ocirun-tmp", path);
-	if (write_file(tmp, buf, (size_t)n, err) < 0)
-		return oerr_prefix(err, "pid file");
-	if (rename(tmp, path) < 0) {
-		unlink(tmp);
-		return oerr(err, errno, "pid file \"%s\"", path);
-	}
-	return 0;
-}
-
 /* The seccomp agent gets the notify fd with the runtime-spec
  * containerProcessState document, in one message on a unix stream socket. */
 static int send_to_listener(struct creation *c, const struct oci_seccomp *sc, int fd, ocirun_error_t *err)
@@ -610,9 +594,6 @@ static void run_cleanup(struct creation *c)
 int ocirun_run(const struct ocirun_ctx *ctx, const struct ocirun_create_opts *o, int *ret_status,
 	       ocirun_error_t *err)
 {
-	/* signals that mean a fault of ocirun itself are never forwarded */
-	static const int own[] = {SIGSEGV, SIGBUS, SIGILL,  SIGFPE, SIGABRT,
-				  SIGTRAP, SIGSYS, SIGTTIN, SIGTTOU};
 	struct creation c = {.ctx = ctx,
 			     .o = o,
 			     .mode = MODE_RUN,
@@ -629,9 +610,7 @@ int ocirun_run(const struct ocirun_ctx *ctx, const struct ocirun_create_opts *o,
 	*ret_status = 0;
 	/* Block the forwarded signals before the init exists so that none is
 	 * lost; the init unblocks everything before exec. */
-	sigfillset(&mask);
-	for (size_t i = 0; i < ARRAY_SIZE(own); i++)
-		sigdelset(&mask, own[i]);
+	forwarded_signals(&mask);
 	if (!o->detach)
 		sigprocmask(SIG_BLOCK, &mask, &old);
 	r = do_create(&c, err);

@@ -263,15 +263,8 @@ static int finish_exec(struct execution *x, const struct ocirun_exec_opts *eo, o
 	}
 	if (e.code != EPIPE)
 		return oerr_msg(err, e.code, "%s", e.msg);
-	if (eo->pid_file) {
-		_cleanup_free_ char *tmp = xasprintf("%s.ocirun-tmp", eo->pid_file);
-		char buf[32];
-		int n = snprintf(buf, sizeof(buf), "%d", (int)x->pid);
-		if (write_file(tmp, buf, (size_t)n, err) < 0 || rename(tmp, eo->pid_file) < 0) {
-			unlink(tmp);
-			return oerr(err, errno, "pid file \"%s\"", eo->pid_file);
-		}
-	}
+	if (eo->pid_file && write_pid_file(eo->pid_file, x->pid, err) < 0)
+		return oerr_ret(err);
 	return 0;
 }
 
@@ -316,17 +309,13 @@ static int prepare(struct execution *x, const struct ocirun_ctx *ctx, const stru
 int ocirun_exec(const struct ocirun_ctx *ctx, const struct ocirun_exec_opts *eo, int *ret_status,
 		ocirun_error_t *err)
 {
-	static const int own[] = {SIGSEGV, SIGBUS, SIGILL,  SIGFPE, SIGABRT,
-				  SIGTRAP, SIGSYS, SIGTTIN, SIGTTOU};
 	struct execution x = {.sync_fd = -1, .pidfd = -1, .console_fd = -1};
 	sigset_t mask, old;
 	int r;
 
 	x.o.root_fd = x.o.dirfd = -1;
 	*ret_status = 0;
-	sigfillset(&mask);
-	for (size_t i = 0; i < ARRAY_SIZE(own); i++)
-		sigdelset(&mask, own[i]);
+	forwarded_signals(&mask);
 	if (!eo->detach)
 		sigprocmask(SIG_BLOCK, &mask, &old);
 	r = prepare(&x, ctx, eo, err);

@@ -87,6 +87,10 @@ int process_setup_terminal(int sync_fd, const struct oci_box *size, bool bind_co
 #include <signal.h>
 int wait_foreground(pid_t pid, int pidfd, int console_fd, const sigset_t *mask, int *ret_status,
 		    ocirun_error_t *err);
+/* Every signal a foreground run or exec forwards (all but ocirun's own faults). */
+void forwarded_signals(sigset_t *mask);
+/* --pid-file: the pid written atomically (tmp + rename), as runc does. */
+int write_pid_file(const char *path, pid_t pid, ocirun_error_t *err);
 
 /* LSM fields and Intel RDT, refused with a reason where this host lacks
  * them: apparmorProfile without AppArmor and intelRdt without resctrl are

@@ -1,6 +1,7 @@
 /* The foreground wait of `run` and `exec`: forward signals to the process,
  * proxy its pty, reap it and turn its status into an exit code. */
 #include <errno.h>
+#include <stdio.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
@@ -84,5 +85,31 @@ int wait_foreground(pid_t pid, int pidfd, int console_fd, const sigset_t *mask, 
 	if (raw)
 		term_restore(STDIN_FILENO, &saved);
 	*ret_status = exit_code(status);
+	return 0;
+}
+
+void forwarded_signals(sigset_t *mask)
+{
+	/* signals that mean a fault of ocirun itself are never forwarded */
+	static const int own[] = {SIGSEGV, SIGBUS, SIGILL,  SIGFPE, SIGABRT,
+				  SIGTRAP, SIGSYS, SIGTTIN, SIGTTOU};
+
+	sigfillset(mask);
+	for (size_t i = 0; i < ARRAY_SIZE(own); i++)
+		sigdelset(mask, own[i]);
+}
+
+int write_pid_file(const char *path, pid_t pid, ocirun_error_t *err)
+{
+	_cleanup_free_ char *tmp = xasprintf("%s.ocirun-tmp", path);
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+
+	if (write_file(tmp, buf, (size_t)n, err) < 0)
+		return oerr_prefix(err, "pid file");
+	if (rename(tmp, path) < 0) {
+		unlink(tmp);
+		return oerr(err, errno, "pid file \"%s\"", path);
+	}
 	return 0;
 }
