@@ -77,6 +77,25 @@ userns_config() {
 	assert_contains "$output" "rc=1"
 }
 
+@test "userns: a container joining another's user namespace by path runs as its root" {
+	userns_config
+	set_args sleep 1000
+	start_detached "$ID-a"
+	local pid
+	pid="$(ctr_pid "$ID-a")"
+	rm -rf "$BUNDLE"
+	make_bundle
+	add_ns user "/proc/$pid/ns/user"
+	# the default mounts are made in the joined namespace (the /dev tmpfs, /dev/pts in it)
+	run_ctr sh -c 'id -u; cat /proc/self/uid_map; readlink /proc/self/ns/user'
+	[ "$status" -eq 0 ]
+	assert_eq "${lines[0]}" 0
+	assert_contains "$output" "0     200000      65536"
+	assert_contains "$output" "$(readlink "/proc/$pid/ns/user")"
+	rt delete -f "$ID-a"
+	assert_no_leftovers
+}
+
 @test "userns: a mapping for a new user namespace is required" {
 	requires_ocirun
 	update_config '.linux.namespaces += [{"type": "user"}]'

@@ -22,7 +22,7 @@
 
 /* String vectors of the specs below (file scope: the specs outlive the functions building them). */
 static char *opt_rbind_ro[] = {"rbind", "ro", NULL};
-static char *opt_idmap[] = {"idmap", NULL}; /* an option still refused */
+static char *opt_idmap[] = {"idmap", NULL};
 static char *masked_relative[] = {"/proc/kcore", "proc/x", NULL};
 static char *opt_dev[] = {"nosuid", "strictatime", "mode=755", "size=65536k", NULL};
 static char *opt_devpts[] = {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5", NULL};
@@ -210,7 +210,8 @@ TEST(mountopts_table)
 	CHECK(mount_opt_lookup("rw")->clear);
 	CHECK(mount_opt_lookup("rslave")->propagation);
 	CHECK(mount_opt_lookup("rro")->recursive && mount_opt_lookup("rro")->attr == MOUNT_ATTR_RDONLY);
-	CHECK(!mount_opt_lookup("tmpcopyup")->unsupported && mount_opt_lookup("idmap")->unsupported);
+	CHECK(mount_opt_lookup("idmap")->idmap && !mount_opt_lookup("idmap")->recursive);
+	CHECK(mount_opt_lookup("ridmap")->idmap && mount_opt_lookup("ridmap")->recursive);
 	CHECK(mount_opt_lookup("mode=755") == NULL);
 	CHECK(mount_opt_lookup("") == NULL);
 	CHECK(fs_propagation_flag("rshared") == (MS_SHARED | MS_REC));
@@ -234,9 +235,11 @@ TEST(mountopts_parse)
 	CHECK(f.attr_clr == MOUNT_ATTR__ATIME);
 	fs_mount_flags_done(&f);
 
-	char *bad[] = {"rbind", "idmap", NULL};
-	CHECK(fs_parse_mount_options(bad, &f, &err) < 0);
-	CHECK_CONTAINS(err.msg, "\"idmap\" is not supported");
+	char *idmap[] = {"rbind", "idmap", NULL};
+	CHECK(fs_parse_mount_options(idmap, &f, &err) == 0 && f.idmap && !f.idmap_recursive && !f.data);
+	CHECK(f.flags == (MS_BIND | MS_REC) && f.attr_set == 0);
+	char *ridmap[] = {"ridmap", "idmap", NULL}; /* ridmap wins whatever the order */
+	CHECK(fs_parse_mount_options(ridmap, &f, &err) == 0 && f.idmap && f.idmap_recursive);
 	char *copyup[] = {"tmpcopyup", NULL};
 	CHECK(fs_parse_mount_options(copyup, &f, &err) == 0 && f.tmpcopyup);
 	fs_mount_flags_done(&f);
@@ -317,7 +320,21 @@ TEST(validate)
 	s = validate_spec();
 	s->mounts[2].options = opt_idmap;
 	CHECK(fs_validate(s, tmpdir, &err) < 0);
-	CHECK_CONTAINS(err.msg, "mounts[2].options: mount option \"idmap\" is not supported");
+	CHECK_STR(err.msg, "mounts[2].options: only a bind mount can be idmapped");
+	s->mounts[1].options = opt_idmap; /* a bind (by type) may be idmapped */
+	s->mounts[2].options = NULL;
+	CHECK(fs_validate(s, tmpdir, &err) == 0);
+	CHECK(fs_mount_idmapped(&s->mounts[1]) && !fs_mount_idmapped(&s->mounts[2]));
+	struct oci_id_mapping map = {.container_id = 0, .host_id = 1000, .size = 1};
+	s->mounts[1].options = opt_rbind_ro;
+	s->mounts[1].uid_mappings = &map;
+	s->mounts[1].n_uid_mappings = 1;
+	CHECK(fs_mount_idmapped(&s->mounts[1]));
+	CHECK(fs_validate(s, tmpdir, &err) < 0);
+	CHECK_STR(err.msg, "mounts[1].uidMappings: must be given with gidMappings");
+	s->mounts[1].gid_mappings = &map;
+	s->mounts[1].n_gid_mappings = 1;
+	CHECK(fs_validate(s, tmpdir, &err) == 0);
 
 	s = validate_spec();
 	s->mounts[2].destination = "/proc/sys/kernel";

@@ -23,11 +23,13 @@ struct fs_mount_flags {
 	size_t n_propagation;
 	uint64_t attr_set; /* recursive MOUNT_ATTR_* (rro, rnosuid...) */
 	uint64_t attr_clr;
-	char *data;     /* unknown options joined with commas; NULL when none */
-	bool tmpcopyup; /* tmpfs: fill it with what the image has at the destination */
+	char *data;           /* unknown options joined with commas; NULL when none */
+	bool tmpcopyup;       /* tmpfs: fill it with what the image has at the destination */
+	bool idmap;           /* "idmap" or "ridmap" */
+	bool idmap_recursive; /* "ridmap": the mapping reaches every submount of an rbind */
 };
 
-/* Split options; unsupported ones (idmap, ridmap, tmpcopyup) are an error naming the option. */
+/* Split options: flags, propagation, recursive attributes, idmap, the rest as filesystem data. */
 int fs_parse_mount_options(char *const *options, struct fs_mount_flags *ret, ocirun_error_t *err);
 void fs_mount_flags_done(struct fs_mount_flags *f);
 /* Copy the tree below dir fd `from` into dir fd `to`: files, dirs, symlinks,

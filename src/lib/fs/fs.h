@@ -13,11 +13,12 @@
 
 struct fs_config {
 	const struct oci_spec *spec;
-	const char *rootfs; /* absolute, symlink-free host path of the root */
-	bool no_pivot;      /* --no-pivot: MS_MOVE + chroot */
-	bool in_userns;     /* a new user namespace: mknod is refused, bind device nodes */
-	bool new_cgroupns;  /* cgroup namespace was unshared (cgroup mounts show it) */
-	const char *bundle; /* relative bind sources resolve against it; NULL: the cwd */
+	const char *rootfs;   /* absolute, symlink-free host path of the root */
+	bool no_pivot;        /* --no-pivot: MS_MOVE + chroot */
+	bool in_userns;       /* a new user namespace: mknod is refused, bind device nodes */
+	bool new_cgroupns;    /* cgroup namespace was unshared (cgroup mounts show it) */
+	const char *bundle;   /* relative bind sources resolve against it; NULL: the cwd */
+	const int *idmap_fds; /* per mount: the detached tree fs_idmap_open made, or -1; NULL: none */
 };
 
 /* Runtime, before clone: every mount's type/options are known, bind sources
@@ -47,6 +48,16 @@ int fs_enter_rootfs(const struct fs_config *c, ocirun_error_t *err);
  * root.readonly. */
 int fs_finalize_rootfs(const struct fs_config *c, ocirun_error_t *err);
 
+/* Idmapped bind mounts (fs/idmap.c). The kernel can make them (mount_setattr, Linux 5.12). */
+bool fs_idmap_supported(void);
+/* mounts[i] asks for an id mapping: uidMappings/gidMappings, or the idmap or ridmap option. */
+bool fs_mount_idmapped(const struct oci_mount *m);
+/* Runtime, before clone: a detached clone of mounts[i]'s source (recursive for rbind) with the
+ * mapping of the user namespace userns_fd applied (to every submount for ridmap), the mount's flags
+ * set and the root's propagation. Returns the fd (O_CLOEXEC; the init inherits it through clone and
+ * attaches it: fs_config.idmap_fds). */
+int fs_idmap_open(const struct oci_spec *s, size_t i, const char *bundle, int userns_fd, ocirun_error_t *err);
+
 /* Mount option vocabulary (bsearch table), shared with `features`. */
 struct mount_opt {
 	const char *name;
@@ -55,7 +66,7 @@ struct mount_opt {
 	unsigned long long attr; /* MOUNT_ATTR_* for recursive r* forms, 0 otherwise */
 	bool recursive;          /* an "r" form applied with mount_setattr AT_RECURSIVE */
 	bool propagation;        /* shared, private, slave, unbindable and r* forms */
-	bool unsupported;        /* known but not implemented (idmap, ridmap, tmpcopyup) */
+	bool idmap; /* idmap, ridmap: an idmapped bind (fs_idmap_open), never passed to mount(2) */
 };
 const struct mount_opt *mount_opt_lookup(const char *name);
 const char *const *mount_opt_names(void);

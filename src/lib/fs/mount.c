@@ -240,6 +240,7 @@ static int check_proc_dest(const char *real, const char *type, bool bind, ocirun
 struct mount_ctx {
 	const struct fs_config *c;
 	const struct oci_mount *m;
+	size_t i; /* index in mounts */
 	int rootfd;
 	const char *dest; /* clean container path as configured */
 	char *real;       /* container path the destination resolved to */
@@ -252,8 +253,19 @@ struct mount_ctx {
 static int do_bind(struct mount_ctx *x, ocirun_error_t *err)
 {
 	_cleanup_free_ char *src = fs_bind_source(x->c->bundle, x->m->source);
+	int tree = x->c->idmap_fds ? x->c->idmap_fds[x->i] : -1;
 
 	x->bound = true;
+	if (tree >= 0) {
+		/* made by the runtime with its mapping and flags (fs/idmap.c): only attach it */
+		if (move_mount(tree, "", x->dstfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+			return oerr(err, errno, "attach the idmapped mount of \"%s\" on \"%s\"", src,
+				    x->dest);
+		x->mnt = fcntl(tree, F_DUPFD_CLOEXEC, 0);
+		if (x->mnt < 0)
+			return oerr(err, errno, "dup the idmapped mount of \"%s\"", src);
+		return 0;
+	}
 	return fs_bind_on_fd(AT_FDCWD, src, x->dstfd, x->mf.flags & MS_REC, x->mf.flags, x->mf.clear, &x->mnt,
 			     x->dest, err);
 }
@@ -386,7 +398,7 @@ int fs_apply_mount(const struct fs_config *c, int rootfd, size_t i, ocirun_error
 {
 	const struct oci_mount *m = &c->spec->mounts[i];
 	_cleanup_free_ char *dest = fs_path_clean(m->destination ? m->destination : "");
-	struct mount_ctx x = {.c = c, .m = m, .rootfd = rootfd, .dest = dest, .dstfd = -1, .mnt = -1};
+	struct mount_ctx x = {.c = c, .m = m, .i = i, .rootfd = rootfd, .dest = dest, .dstfd = -1, .mnt = -1};
 	int r = apply(&x, err);
 
 	if (x.dstfd >= 0)

@@ -22,7 +22,7 @@ static const struct mount_opt opts[] = {
     {.name = "diratime", .clear = true, .flag = MS_NODIRATIME},
     {.name = "dirsync", .flag = MS_DIRSYNC},
     {.name = "exec", .clear = true, .flag = MS_NOEXEC},
-    {.name = "idmap", .attr = MOUNT_ATTR_IDMAP, .unsupported = true},
+    {.name = "idmap", .idmap = true},
     {.name = "iversion", .flag = MS_I_VERSION},
     {.name = "lazytime", .flag = MS_LAZYTIME},
     {.name = "loud", .clear = true, .flag = MS_SILENT},
@@ -46,7 +46,7 @@ static const struct mount_opt opts[] = {
     {.name = "relatime", .flag = MS_RELATIME},
     {.name = "remount", .flag = MS_REMOUNT},
     {.name = "rexec", .clear = true, .attr = MOUNT_ATTR_NOEXEC, .recursive = true},
-    {.name = "ridmap", .attr = MOUNT_ATTR_IDMAP, .recursive = true, .unsupported = true},
+    {.name = "ridmap", .idmap = true, .recursive = true},
     {.name = "rnoatime", .attr = MOUNT_ATTR_NOATIME, .recursive = true},
     {.name = "rnodev", .attr = MOUNT_ATTR_NODEV, .recursive = true},
     {.name = "rnodiratime", .attr = MOUNT_ATTR_NODIRATIME, .recursive = true},
@@ -197,12 +197,6 @@ static void add_recursive(struct fs_mount_flags *f, const struct mount_opt *o)
 	}
 }
 
-static const char *unsupported_why(const char *name)
-{
-	(void)name;
-	return "idmapped mounts are not implemented";
-}
-
 int fs_parse_mount_options(char *const *options, struct fs_mount_flags *ret, ocirun_error_t *err)
 {
 	struct fs_mount_flags f = {0};
@@ -215,12 +209,11 @@ int fs_parse_mount_options(char *const *options, struct fs_mount_flags *ret, oci
 				add_data(&f, options[i]);
 			continue;
 		}
-		if (o->unsupported) {
-			free(f.data);
-			return oerr_msg(err, EOPNOTSUPP, "mount option \"%s\" is not supported: %s", o->name,
-					unsupported_why(o->name));
-		}
-		if (!strcmp(o->name, "tmpcopyup")) {
+		if (o->idmap) {
+			/* "ridmap" wins over "idmap" whatever the order, as in runc */
+			f.idmap = true;
+			f.idmap_recursive |= o->recursive;
+		} else if (!strcmp(o->name, "tmpcopyup")) {
 			f.tmpcopyup = true;
 		} else if (o->propagation) {
 			if (f.n_propagation == FS_MAX_PROPAGATION) {

@@ -62,9 +62,19 @@ static int check_mount(const struct oci_mount *m, size_t i, const char *bundle, 
 		return oerr_prefix(err, "mounts[%zu].options", i);
 	bind = (mf.flags & MS_BIND) || (m->type && !strcmp(m->type, "bind"));
 	fs_mount_flags_done(&mf);
-	if (m->n_uid_mappings || m->n_gid_mappings)
-		return oerr_msg(err, EOPNOTSUPP, "mounts[%zu].uidMappings: idmapped mounts are not supported",
-				i);
+	if (!m->n_uid_mappings != !m->n_gid_mappings)
+		return oerr_msg(err, EINVAL, "mounts[%zu].%s: must be given with %s", i,
+				m->n_uid_mappings ? "uidMappings" : "gidMappings",
+				m->n_uid_mappings ? "gidMappings" : "uidMappings");
+	if (fs_mount_idmapped(m) && !bind)
+		return oerr_msg(err, EINVAL, "mounts[%zu].%s: only a bind mount can be idmapped", i,
+				m->n_uid_mappings ? "uidMappings" : "options");
+	if (fs_mount_idmapped(m) && !fs_idmap_supported())
+		return oerr_msg(
+		    err, EOPNOTSUPP,
+		    "mounts[%zu]: idmapped mounts need mount_setattr (Linux 5.12), which this kernel "
+		    "lacks",
+		    i);
 	if (!bind && (!m->type || !m->type[0]))
 		return oerr_msg(err, EINVAL,
 				"mounts[%zu].type: required unless the options contain \"bind\" or \"rbind\"",

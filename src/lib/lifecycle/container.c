@@ -55,6 +55,7 @@ struct creation {
 	pid_t pid;
 	int pidfd;
 	int console_fd; /* pty master kept by a foreground run */
+	int *idmap_fds; /* detached idmapped trees the init attaches, per mount (NULL: none) */
 };
 
 static void creation_release(struct creation *c)
@@ -73,6 +74,7 @@ static void creation_release(struct creation *c)
 		close(c->pidfd);
 	if (c->console_fd >= 0)
 		close(c->console_fd);
+	idmap_release(c->idmap_fds, c->spec ? c->spec->n_mounts : 0);
 	cgroup_free(c->cg);
 	seccomp_prog_free(c->seccomp);
 	ns_plan_release(&c->plan);
@@ -485,6 +487,8 @@ static int do_create(struct creation *c, ocirun_error_t *err)
 
 	if (resolve_paths(c, err) < 0 || validate(c, err) < 0)
 		return oerr_ret(err);
+	if (idmap_prepare(c->spec, c->bundle, &c->plan, &c->idmap_fds, err) < 0)
+		return oerr_prefix(err, "config.json");
 	if (make_state(c, err) < 0)
 		goto fail;
 	if (sync_pair(pair, err) < 0)
@@ -507,12 +511,16 @@ static int do_create(struct creation *c, ocirun_error_t *err)
 	    .runtime_hooks = has_runtime_hooks(c->spec),
 	    .preserve_fds = c->o->preserve_fds,
 	    .seccomp = c->seccomp,
+	    .idmap_fds = c->idmap_fds,
 	};
 	if (spawn_init(c, &ic, err) < 0) {
 		close(pair[1]);
 		goto fail;
 	}
 	close(pair[1]);
+	/* the init has its copies of the idmapped trees */
+	idmap_release(c->idmap_fds, c->spec->n_mounts);
+	c->idmap_fds = NULL;
 	if (c->fifo_fd >= 0) {
 		close(c->fifo_fd);
 		c->fifo_fd = -1;

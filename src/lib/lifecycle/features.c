@@ -35,9 +35,7 @@ static void gen_mount_options(json_gen_t *g)
 	json_gen_key(g, "mountOptions");
 	json_gen_arr_open(g);
 	for (size_t i = 0; names && names[i]; i++) {
-		const struct mount_opt *o = mount_opt_lookup(names[i]);
-		if (o && !o->unsupported)
-			json_gen_str(g, names[i]);
+		json_gen_str(g, names[i]);
 	}
 	json_gen_arr_close(g);
 }
@@ -108,7 +106,7 @@ char *ocirun_features(void)
 	gen_enabled(g, "intelRdt", false);
 	json_gen_key(g, "mountExtensions");
 	json_gen_obj_open(g);
-	gen_enabled(g, "idmap", false);
+	gen_enabled(g, "idmap", fs_idmap_supported());
 	json_gen_obj_close(g);
 	json_gen_obj_close(g);
 	json_gen_key(g, "annotations");

@@ -182,8 +182,10 @@ static void init_namespaces(struct init_ctx *c, pid_t *host_pid)
 	if (sync_expect(c->sync_fd, SYNC_GO, &m, &err) < 0)
 		init_fail(c, &err);
 	*host_pid = m.hdr.code;
-	/* In a new user namespace, become its root now that the maps exist. */
-	if (c->plan->new_user && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
+	/* In a new user namespace, become its root now that the maps exist; in a joined one too:
+	 * setns keeps our host ids, which the namespace does not map (files made would fail with
+	 * EOVERFLOW). */
+	if (c->plan->in_user && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
 		oerr(&err, errno, "become root in the user namespace (is 0 mapped?)");
 		init_fail(c, &err);
 	}
@@ -213,6 +215,7 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 	    .no_pivot = c->no_pivot,
 	    .in_userns = c->plan->in_user,
 	    .new_cgroupns = (c->plan->late_flags & CLONE_NEWCGROUP) != 0,
+	    .idmap_fds = c->idmap_fds,
 	};
 	struct process_plan pp = {
 	    .p = s->process,

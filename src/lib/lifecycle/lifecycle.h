@@ -35,7 +35,14 @@ struct init_ctx {
 	bool runtime_hooks; /* prestart/createRuntime present: stop at MOUNTS_DONE */
 	int preserve_fds;
 	seccomp_prog_t *seccomp;
+	const int *idmap_fds; /* per mount: an idmapped tree to attach (idmap_prepare), or NULL */
 };
+
+/* Runtime, before clone: for every idmapped mount a detached tree with its mapping, in *ret_fds
+ * (one entry per mount, -1 for the others; NULL when there is none). */
+int idmap_prepare(const struct oci_spec *s, const char *bundle, const struct ns_plan *plan, int **ret_fds,
+		  ocirun_error_t *err);
+void idmap_release(int *fds, size_t n);
 
 /* The container init: never returns. */
 __attribute__((noreturn)) void init_main(struct init_ctx *c);

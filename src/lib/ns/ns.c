@@ -181,18 +181,25 @@ static int write_map(pid_t pid, const char *file, const struct oci_id_mapping *m
 	return 0;
 }
 
-int ns_write_id_maps(pid_t pid, const struct oci_linux *l, bool deny_setgroups, ocirun_error_t *err)
+int ns_write_maps(pid_t pid, const struct oci_id_mapping *uid, size_t n_uid, const struct oci_id_mapping *gid,
+		  size_t n_gid, bool deny_setgroups, ocirun_error_t *err)
 {
 	char path[64];
 
-	if (write_map(pid, "uid_map", l->uid_mappings, l->n_uid_mappings, err) < 0)
+	if (write_map(pid, "uid_map", uid, n_uid, err) < 0)
 		return oerr_ret(err);
 	if (deny_setgroups) {
 		snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
 		if (write_file(path, "deny", 4, err) < 0)
 			return oerr_ret(err);
 	}
-	return write_map(pid, "gid_map", l->gid_mappings, l->n_gid_mappings, err);
+	return write_map(pid, "gid_map", gid, n_gid, err);
+}
+
+int ns_write_id_maps(pid_t pid, const struct oci_linux *l, bool deny_setgroups, ocirun_error_t *err)
+{
+	return ns_write_maps(pid, l->uid_mappings, l->n_uid_mappings, l->gid_mappings, l->n_gid_mappings,
+			     deny_setgroups, err);
 }
 
 static bool has_ns(const struct oci_spec *s, const char *type)

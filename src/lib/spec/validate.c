@@ -77,19 +77,30 @@ static int check_len(const char *s, size_t max, const char *what, ocirun_error_t
 	return verr(err, what, "%s: longer than %zu bytes", field, max);
 }
 
+/* name: the field as the error names it ("linux.uidMappings", "mounts[2].gidMappings") */
 static int check_maps(const struct oci_id_mapping *m, size_t n, const char *name, const char *what,
 		      ocirun_error_t *err)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (m[i].size == 0)
-			return verr(err, what, "linux.%s[%zu].size: must be at least 1", name, i);
+			return verr(err, what, "%s[%zu].size: must be at least 1", name, i);
 		if ((uint64_t)m[i].container_id + m[i].size > UINT32_MAX ||
 		    (uint64_t)m[i].host_id + m[i].size > UINT32_MAX)
-			return verr(err, what,
-				    "linux.%s[%zu].size: %u ids from %u/%u run past the largest id", name, i,
-				    m[i].size, m[i].container_id, m[i].host_id);
+			return verr(err, what, "%s[%zu].size: %u ids from %u/%u run past the largest id",
+				    name, i, m[i].size, m[i].container_id, m[i].host_id);
 	}
 	return 0;
+}
+
+static int check_mount_maps(const struct oci_mount *m, size_t i, const char *what, ocirun_error_t *err)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "mounts[%zu].uidMappings", i);
+	if (check_maps(m->uid_mappings, m->n_uid_mappings, name, what, err) < 0)
+		return oerr_ret(err);
+	snprintf(name, sizeof(name), "mounts[%zu].gidMappings", i);
+	return check_maps(m->gid_mappings, m->n_gid_mappings, name, what, err);
 }
 
 int spec_validate_process(const struct oci_process *p, const char *what, const char *prefix,
@@ -268,9 +279,12 @@ int spec_validate(const struct oci_spec *s, const char *what, ocirun_error_t *er
 	if (r < 0)
 		return r;
 	/* relative destinations are accepted (runc resolves them against /); fs/ decides */
-	for (size_t i = 0; i < s->n_mounts; i++)
+	for (size_t i = 0; i < s->n_mounts; i++) {
 		if (is_empty(s->mounts[i].destination))
 			return verr(err, what, "mounts[%zu].destination: must not be empty", i);
+		if (check_mount_maps(&s->mounts[i], i, what, err) < 0)
+			return oerr_ret(err);
+	}
 	if (s->hooks) {
 		r = validate_hooks(s->hooks, what, err);
 		if (r < 0)
@@ -279,8 +293,8 @@ int spec_validate(const struct oci_spec *s, const char *what, ocirun_error_t *er
 	if (s->linux_) {
 		const struct oci_linux *l = s->linux_;
 		if (check_len(l->cgroups_path, PATH_LIMIT, what, err, "linux.cgroupsPath") < 0 ||
-		    check_maps(l->uid_mappings, l->n_uid_mappings, "uidMappings", what, err) < 0 ||
-		    check_maps(l->gid_mappings, l->n_gid_mappings, "gidMappings", what, err) < 0)
+		    check_maps(l->uid_mappings, l->n_uid_mappings, "linux.uidMappings", what, err) < 0 ||
+		    check_maps(l->gid_mappings, l->n_gid_mappings, "linux.gidMappings", what, err) < 0)
 			return oerr_ret(err);
 		return validate_linux(l, what, err);
 	}
