@@ -60,11 +60,12 @@ int fs_idmap_open(const struct oci_spec *s, size_t i, const char *bundle, int us
 	int r = -1;
 
 	if (!fs_have_mount_api())
-		return oerr_msg(err, EOPNOTSUPP, "mounts[%zu]: idmapped mounts need mount_setattr (Linux 5.12)",
-				i);
+		return oerr_msg(err, EOPNOTSUPP,
+				"mounts[%zu]: idmapped mounts need mount_setattr (Linux 5.12)", i);
 	if (fs_parse_mount_options(m->options, &mf, err) < 0)
 		return oerr_prefix(err, "mounts[%zu].options", i);
-	tree = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (mf.flags & MS_REC ? AT_RECURSIVE : 0));
+	tree = open_tree(AT_FDCWD, src,
+			 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (mf.flags & MS_REC ? AT_RECURSIVE : 0));
 	if (tree < 0) {
 		oerr(err, errno, "open_tree \"%s\"", src);
 		goto out;
@@ -72,7 +73,8 @@ int fs_idmap_open(const struct oci_spec *s, size_t i, const char *bundle, int us
 	prop = root_propagation(s);
 	if (!(prop & MS_SHARED) && fs_propagation_fd(tree, prop, dest, err) < 0)
 		goto out;
-	if (mount_setattr(tree, "", AT_EMPTY_PATH | (mf.idmap_recursive ? AT_RECURSIVE : 0), &a, sizeof(a)) < 0) {
+	if (mount_setattr(tree, "", AT_EMPTY_PATH | (mf.idmap_recursive ? AT_RECURSIVE : 0), &a, sizeof(a)) <
+	    0) {
 		oerr(err, errno, "idmap \"%s\"%s", src,
 		     errno == EINVAL ? " (does its filesystem support idmapped mounts?)" : "");
 		goto out;

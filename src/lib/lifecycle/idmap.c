@@ -83,14 +83,14 @@ static int pick_mapping(const struct oci_spec *s, size_t i, const struct ns_plan
 	*ret_path = NULL;
 	*ret = (struct mapping){.userns_fd = -1};
 	if (m->n_uid_mappings) {
-		*ret = (struct mapping){m->uid_mappings, m->gid_mappings, m->n_uid_mappings, m->n_gid_mappings,
-					-1};
+		*ret = (struct mapping){m->uid_mappings, m->gid_mappings, m->n_uid_mappings,
+					m->n_gid_mappings, -1};
 		return 0;
 	}
 	if (plan->new_user) {
 		const struct oci_linux *l = s->linux_;
-		*ret = (struct mapping){l->uid_mappings, l->gid_mappings, l->n_uid_mappings, l->n_gid_mappings,
-					-1};
+		*ret = (struct mapping){l->uid_mappings, l->gid_mappings, l->n_uid_mappings,
+					l->n_gid_mappings, -1};
 		return 0;
 	}
 	*ret_path = joined_userns(plan);
