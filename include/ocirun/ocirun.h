@@ -77,6 +77,10 @@ int ocirun_exec(const struct ocirun_ctx *ctx, const struct ocirun_exec_opts *o, 
 /* The runtime-spec features.md document (indented JSON). */
 char *ocirun_features(void);
 
+/* `--rootless auto`, as runc decides it for the cgroupfs driver: rootless when not root, or when
+ * root only of a user namespace that is not the host's (rootlesskit, `unshare -r`). */
+bool ocirun_rootless_auto(void);
+
 /* Signal names: "KILL", "SIGKILL", "9"; -1 when unknown. */
 int ocirun_signal_from_name(const char *name);
 

@@ -162,7 +162,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (ctx.rootless == -1)
-		ctx.rootless = geteuid() != 0;
+		ctx.rootless = ocirun_rootless_auto();
 	/* an unprivileged user keeps state in its runtime dir, as runc does */
 	if (!root_given && geteuid() != 0) {
 		const char *xdg = getenv("XDG_RUNTIME_DIR");

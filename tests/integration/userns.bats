@@ -139,3 +139,26 @@ userns_config() {
 	assert_eq "${lines[0]}" "rl-$ID"
 	[ "${#lines[@]}" -eq 1 ]
 }
+
+@test "rootless auto: root of a user namespace that is not the host's is rootless, as in runc" {
+	runc_gap "1.1.5 fails to setns to its own mount namespace under unshare -r"
+	rm -f "$BUNDLE/config.json"
+	(cd "$BUNDLE" && "$RUNTIME" spec --rootless)
+	update_config '.process.terminal = false | .root.readonly = false
+		| .process.args = ["sh", "-c", "id -u; cat /proc/self/uid_map"]'
+	chown -R "$TEST_USER" "$TEST_TMP"
+	# an unprivileged user's `unshare -r` (as under rootlesskit): uid 0 there, but the host's
+	# cgroup tree is not writable; auto-detection makes it rootless and the cgroup is skipped
+	run su "$TEST_USER" -s /bin/sh -c "unshare -r '$RUNTIME' --root '$TEST_ROOT' run -b '$BUNDLE' '$ID'"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	assert_eq "${lines[0]}" 0
+	assert_contains "$output" "0          0          1"
+	assert_no_leftovers
+	# the contrast: told it is not rootless, it needs the cgroup and fails cleanly
+	run su "$TEST_USER" -s /bin/sh -c "unshare -r '$RUNTIME' --rootless false --root '$TEST_ROOT' run -b '$BUNDLE' '$ID'"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "Permission denied"
+	assert_no_leftovers
+}

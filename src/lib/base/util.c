@@ -348,3 +348,14 @@ char proc_state(pid_t pid)
 		return 0;
 	return st;
 }
+
+bool running_in_userns(void)
+{
+	_cleanup_free_ char *map = NULL;
+	unsigned long inside, outside, count;
+
+	/* the initial user namespace maps all of 0..2^32-2: "0 0 4294967295" */
+	if (read_file("/proc/self/uid_map", &map, NULL, NULL) < 0)
+		return false;
+	return sscanf(map, "%lu %lu %lu", &inside, &outside, &count) != 3 || count != 4294967295UL;
+}

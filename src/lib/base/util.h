@@ -24,6 +24,8 @@ void strv_push(char ***v, const char *s);
 
 /* Read a whole file (NUL-terminated; *ret_len excludes the NUL). */
 int read_file(const char *path, char **ret, size_t *ret_len, ocirun_error_t *err);
+/* The caller's user namespace is not the host's (its uid_map is not the full identity map). */
+bool running_in_userns(void);
 int read_file_at(int dirfd, const char *path, char **ret, size_t *ret_len, ocirun_error_t *err);
 int read_fd_all(int fd, char **ret, size_t *ret_len, ocirun_error_t *err);
 /* Write data to an existing or new file (O_WRONLY|O_TRUNC|O_CREAT unless flags given). */

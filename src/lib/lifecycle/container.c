@@ -242,9 +242,13 @@ static int make_cgroup(struct creation *c, ocirun_error_t *err)
 
 	if (l && l->resources)
 		res = *l->resources;
-	/* Rootless, the device cgroup is out of reach (and the user namespace
-	 * already keeps devices out); otherwise runc's full rule list. */
-	if (co.rootless) {
+	/* Rootless or inside a user namespace, the device cgroup is out of reach
+	 * (writing it needs CAP_SYS_ADMIN on the host) and the user namespace
+	 * already keeps devices out, as runc; otherwise runc's full rule list. */
+	if (co.rootless || running_in_userns()) {
+		if (!co.rootless)
+			log_debug(
+			    "linux.resources.devices: running in a user namespace, device cgroup skipped");
 		res.devices = NULL;
 		res.n_devices = 0;
 	} else {

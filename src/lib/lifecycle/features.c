@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/vfs.h>
+#include <unistd.h>
 
 #include "base/json.h"
 #include "base/util.h"
@@ -118,4 +119,9 @@ char *ocirun_features(void)
 	text = json_gen_finish(g, NULL);
 	json_gen_free(g);
 	return text;
+}
+
+bool ocirun_rootless_auto(void)
+{
+	return geteuid() != 0 || running_in_userns();
 }
