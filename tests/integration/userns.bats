@@ -19,6 +19,37 @@ teardown_file() {
 	fi
 }
 
+SUB_START=300000
+SUB_COUNT=65536
+
+# subids: give $TEST_USER subordinate ids in /etc/subuid and /etc/subgid for this test
+# (the line is removed in teardown).
+subids() {
+	local f
+	for f in /etc/subuid /etc/subgid; do
+		[ -e "$f" ] || { touch "$f" && on_teardown rm -f "$f"; }
+		echo "$TEST_USER:$SUB_START:$SUB_COUNT" >>"$f"
+		on_teardown sed -i "/^$TEST_USER:$SUB_START:$SUB_COUNT\$/d" "$f"
+	done
+}
+
+# rootless_bundle JQ: a `spec --rootless` config for $TEST_USER, edited by JQ.
+rootless_bundle() {
+	rm -f "$BUNDLE/config.json"
+	(cd "$BUNDLE" && "$RUNTIME" spec --rootless)
+	update_config '.process.terminal = false | .root.readonly = false'
+	update_config "$1" --argjson uid "$(id -u "$TEST_USER")" --argjson gid "$(id -g "$TEST_USER")" \
+		--argjson sub "$SUB_START" --argjson n "$SUB_COUNT"
+	chown -R "$TEST_USER" "$TEST_TMP"
+}
+
+# as_user CMD: run CMD as $TEST_USER with its own XDG_RUNTIME_DIR.
+as_user() {
+	local xdg="$TEST_TMP/xdg"
+	mkdir -p "$xdg" && chown "$TEST_USER" "$xdg"
+	run su "$TEST_USER" -s /bin/sh -c "XDG_RUNTIME_DIR='$xdg' $1"
+}
+
 setup() {
 	setup_common
 	make_bundle
@@ -160,5 +191,39 @@ userns_config() {
 	echo "$output"
 	[ "$status" -ne 0 ]
 	assert_contains "$output" "Permission denied"
+	assert_no_leftovers
+}
+
+@test "rootless: mappings beyond one's own id go through newuidmap/newgidmap and /etc/subuid" {
+	subids
+	rootless_bundle '.linux.uidMappings = [{"containerID": 0, "hostID": $uid, "size": 1},
+			{"containerID": 1, "hostID": $sub, "size": $n}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": $gid, "size": 1},
+			{"containerID": 1, "hostID": $sub, "size": $n}]
+		| .process.capabilities.bounding += ["CAP_CHOWN"]
+		| .process.capabilities.effective += ["CAP_CHOWN"]
+		| .process.capabilities.permitted += ["CAP_CHOWN"]
+		| .process.args = ["sh", "-c", "cat /proc/self/uid_map /proc/self/gid_map; touch /tmp/f && chown 1000:1000 /tmp/f && stat -c %u:%g /tmp/f"]'
+	as_user "'$RUNTIME' run -b '$BUNDLE' '$ID'"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	assert_contains "$output" "1     300000      65536"
+	assert_eq "${lines[-1]}" 1000:1000
+	# on the host the file belongs to the subordinate id that container uid 1000 maps to
+	assert_eq "$(stat -c %u:%g "$BUNDLE/rootfs/tmp/f")" "300999:300999"
+	assert_no_leftovers
+}
+
+@test "rootless: a mapping outside /etc/subuid is refused by newuidmap and nothing is left" {
+	requires_ocirun
+	subids
+	rootless_bundle '.linux.uidMappings = [{"containerID": 0, "hostID": $uid, "size": 1},
+			{"containerID": 1, "hostID": ($sub + $n), "size": 10}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": $gid, "size": 1}]'
+	as_user "'$RUNTIME' run -b '$BUNDLE' '$ID'"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "linux.uidMappings: newuidmap:"
+	[ "$(grep -c . <<<"$output")" -eq 1 ]
 	assert_no_leftovers
 }

@@ -160,48 +160,6 @@ int ns_join_all(struct ns_plan *p, ocirun_error_t *err)
 	return 0;
 }
 
-static int write_map(pid_t pid, const char *file, const struct oci_id_mapping *m, size_t n,
-		     ocirun_error_t *err)
-{
-	char path[64], buf[4096];
-	size_t off = 0;
-
-	if (!n)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		int k = snprintf(buf + off, sizeof(buf) - off, "%u %u %u\n", m[i].container_id, m[i].host_id,
-				 m[i].size);
-		if (k < 0 || (size_t)k >= sizeof(buf) - off)
-			return oerr_msg(err, E2BIG, "%s: too many id mappings", file);
-		off += (size_t)k;
-	}
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	if (write_file(path, buf, off, err) < 0)
-		return oerr_prefix(err, "write %s", file);
-	return 0;
-}
-
-int ns_write_maps(pid_t pid, const struct oci_id_mapping *uid, size_t n_uid, const struct oci_id_mapping *gid,
-		  size_t n_gid, bool deny_setgroups, ocirun_error_t *err)
-{
-	char path[64];
-
-	if (write_map(pid, "uid_map", uid, n_uid, err) < 0)
-		return oerr_ret(err);
-	if (deny_setgroups) {
-		snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
-		if (write_file(path, "deny", 4, err) < 0)
-			return oerr_ret(err);
-	}
-	return write_map(pid, "gid_map", gid, n_gid, err);
-}
-
-int ns_write_id_maps(pid_t pid, const struct oci_linux *l, bool deny_setgroups, ocirun_error_t *err)
-{
-	return ns_write_maps(pid, l->uid_mappings, l->n_uid_mappings, l->gid_mappings, l->n_gid_mappings,
-			     deny_setgroups, err);
-}
-
 static bool has_ns(const struct oci_spec *s, const char *type)
 {
 	return spec_find_namespace(s, type) != NULL;
