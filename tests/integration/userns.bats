@@ -227,3 +227,32 @@ userns_config() {
 	[ "$(grep -c . <<<"$output")" -eq 1 ]
 	assert_no_leftovers
 }
+
+@test "rootless: a cgroup delegated to the user is used; the others are skipped" {
+	requires_ocirun
+	requires pids
+	local name="ocirun-deleg-${ID#ocit-}" # not named for $ID: assert_no_leftovers would count it
+	local deleg="/sys/fs/cgroup/pids/$name"
+	[ -d /sys/fs/cgroup/pids ] || skip "needs the v1 pids hierarchy (the VM checks v2)"
+	# delegation, v1 style: the parent cgroup and its files belong to the user
+	mkdir "$deleg"
+	on_teardown rmdir "$deleg"
+	chown -R "$TEST_USER" "$deleg"
+	rm -f "$BUNDLE/config.json"
+	chown -R "$TEST_USER" "$TEST_TMP"
+	as_user "cd '$BUNDLE' && '$RUNTIME' spec --rootless"
+	update_config '.process.terminal = false | .root.readonly = false
+		| .linux.cgroupsPath = $p | .linux.resources.pids.limit = 20
+		| .process.args = ["sh", "-c", "grep :pids: /proc/self/cgroup; cat /sys/fs/cgroup/pids/pids.max"]' \
+		--arg p "/$name/ctr"
+	as_user "'$RUNTIME' --debug run -b '$BUNDLE' '$ID'"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	assert_contains "$output" "pids:/$name/ctr"
+	assert_eq "${lines[-1]}" 20
+	# a controller that is not delegated is skipped with a debug line
+	assert_contains "$output" "rootless, skipping \"/sys/fs/cgroup/memory/$name/ctr\""
+	# the container's own cgroup went with it; the delegated parent stays until teardown
+	[ ! -e "$deleg/ctr" ]
+	assert_no_leftovers
+}
