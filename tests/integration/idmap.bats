@@ -158,12 +158,15 @@ MAP_G='[{"containerID": 0, "hostID": 3000, "size": 1001}]'
 	assert_no_leftovers
 }
 
-@test "idmap: features reports idmap and lists the options" {
+@test "idmap: features reports idmap and lists the options (and the LSMs it implements)" {
 	requires_ocirun
 	run_rt features
 	[ "$status" -eq 0 ]
 	assert_eq "$(jq -r '.linux.mountExtensions.idmap.enabled' <<<"$output")" true
 	assert_eq "$(jq -r '.mountOptions | index("idmap") != null and index("ridmap") != null' <<<"$output")" true
+	# what ocirun implements, whatever the host has (features-linux.md)
+	assert_eq "$(jq -r '[.linux.apparmor.enabled, .linux.selinux.enabled, .linux.intelRdt.enabled] | @tsv' <<<"$output")" \
+		"$(printf 'true\ttrue\tfalse')"
 }
 
 # bad CASE-NAME JQ EXPECTED: the run fails with one line naming the field; nothing is left.

@@ -19,7 +19,7 @@ static bool apparmor_enabled(void)
 	return v[0] == 'Y';
 }
 
-static bool selinux_enabled(void)
+bool lsm_selinux_enabled(void)
 {
 	struct statfs sf;
 
@@ -40,11 +40,14 @@ int lsm_validate(const struct oci_process *p, const struct oci_linux *l, ocirun_
 		    err, ENOTSUP,
 		    "process.apparmorProfile: \"%s\" given but AppArmor is not enabled on this host",
 		    p->apparmor_profile);
-	if (p->selinux_label && *p->selinux_label && !selinux_enabled())
+	if (p->selinux_label && *p->selinux_label && !lsm_selinux_enabled())
 		log_debug("process.selinuxLabel: SELinux is not enabled on this host, label \"%s\" ignored",
 			  p->selinux_label);
 	if (l && l->intel_rdt && !resctrl_mounted())
 		return oerr_msg(err, ENOTSUP,
 				"linux.intelRdt: Intel RDT needs resctrl, which is not mounted on this host");
+	/* never ignored: where resctrl exists ocirun still cannot place the container in it */
+	if (l && l->intel_rdt)
+		return oerr_msg(err, ENOTSUP, "linux.intelRdt: not supported by ocirun (features says so)");
 	return 0;
 }

@@ -192,6 +192,24 @@ static int apply_apparmor(const struct oci_process *p, ocirun_error_t *err)
 	return 0;
 }
 
+/* The SELinux label the program gets at execve, where SELinux is enabled (without it the label
+ * was only logged by lsm_validate, as runc). Same procfs checks as AppArmor's. */
+static int apply_selinux(const struct oci_process *p, ocirun_error_t *err)
+{
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	if (!p->selinux_label || !*p->selinux_label || !lsm_selinux_enabled())
+		return 0;
+	fd = fs_open_proc_file("/proc/thread-self/attr/exec", O_WRONLY, err);
+	if (fd < 0)
+		return oerr_prefix(err, "process.selinuxLabel");
+	r = write_all(fd, p->selinux_label, strlen(p->selinux_label));
+	if (r < 0)
+		return oerr(err, -r, "process.selinuxLabel: set label \"%s\"", p->selinux_label);
+	return 0;
+}
+
 int process_exec(struct process_plan *pp, ocirun_error_t *err)
 {
 	int first_closed = 3 + pp->preserve_fds;
@@ -203,7 +221,8 @@ int process_exec(struct process_plan *pp, ocirun_error_t *err)
 			return oerr_prefix(err, "seccomp");
 		pp->seccomp_done = true;
 	}
-	if (apply_apparmor(pp->p, err) < 0 || proc_attrs_apply_final(pp->p, err) < 0)
+	if (apply_apparmor(pp->p, err) < 0 || apply_selinux(pp->p, err) < 0 ||
+	    proc_attrs_apply_final(pp->p, err) < 0)
 		return oerr_ret(err);
 	/* Only stdio and the --preserve-fds reach the program (CVE-2024-21626:
 	 * no runtime fd may leak into the container). */
