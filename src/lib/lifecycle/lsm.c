@@ -19,11 +19,16 @@ static bool apparmor_enabled(void)
 	return v[0] == 'Y';
 }
 
+/* Cached by the first call, which lsm_validate makes in the runtime: the init and exec children
+ * ask again from inside the container, whose /sys need not show selinuxfs. */
 bool lsm_selinux_enabled(void)
 {
+	static int enabled = -1;
 	struct statfs sf;
 
-	return statfs("/sys/fs/selinux", &sf) == 0;
+	if (enabled < 0)
+		enabled = statfs("/sys/fs/selinux", &sf) == 0;
+	return enabled;
 }
 
 static bool resctrl_mounted(void)
@@ -35,6 +40,7 @@ static bool resctrl_mounted(void)
 
 int lsm_validate(const struct oci_process *p, const struct oci_linux *l, ocirun_error_t *err)
 {
+	(void)lsm_selinux_enabled(); /* cache the host's answer now */
 	if (p->apparmor_profile && *p->apparmor_profile && !apparmor_enabled())
 		return oerr_msg(
 		    err, ENOTSUP,
