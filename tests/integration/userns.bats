@@ -256,3 +256,14 @@ userns_config() {
 	[ ! -e "$deleg/ctr" ]
 	assert_no_leftovers
 }
+
+@test "userns: mqueue without the container's own ipc namespace fails with the reason" {
+	requires_ocirun
+	userns_config
+	update_config '.linux.namespaces |= map(select(.type != "ipc"))'
+	run_ctr_sep true
+	[ "$status" -ne 0 ]
+	assert_contains "$stderr" "mounts[4] (mqueue on /dev/mqueue)"
+	assert_contains "$stderr" "mqueue needs the container's own ipc namespace"
+	assert_no_leftovers
+}

@@ -492,12 +492,16 @@ PROFILE
 	make_bundle || return 1
 	echo hidden >"$B/rootfs/secret"
 	set_args sh -c 'cat /proc/self/attr/current; cat /secret 2>&1; echo "cat=$?"'
-	cfg '.process.apparmorProfile = "ocirun-vm-test"' || return 1
+	# with a seccomp filter that, like Docker's, forbids fsopen (and here openat2 too): the profile
+	# must be set before the filter is loaded (it was not: "open /proc: Operation not permitted")
+	cfg '.process.apparmorProfile = "ocirun-vm-test" | .process.noNewPrivileges = false
+		| .linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+			"syscalls": [{"names": ["fsopen", "openat2"], "action": "SCMP_ACT_ERRNO"}]}' || return 1
 	out="$(rt run -b "$B" "$ID" </dev/null 2>&1)"
 	echo "confined: $out"
 	expect_eq "label" "$(echo "$out" | head -n1)" "ocirun-vm-test (enforce)"
 	expect_eq "reading the denied file" "$(echo "$out" | tail -n1)" "cat=1"
-	cfg 'del(.process.apparmorProfile)' || return 1
+	cfg 'del(.process.apparmorProfile) | del(.linux.seccomp)' || return 1
 	out="$(rt run -b "$B" "$ID" </dev/null 2>&1)"
 	echo "unconfined: $out"
 	expect_eq "label without a profile" "$(echo "$out" | head -n1)" "unconfined"

@@ -306,6 +306,10 @@ static int do_fs_mount(struct mount_ctx *x, ocirun_error_t *err)
 	if (first.code == EPERM && !strcmp(type, "sysfs"))
 		return do_kernfs_fallback(x, "/sys", err);
 	*err = first;
+	if (first.code == EPERM && !strcmp(type, "mqueue") && x->c->in_userns)
+		return oerr_msg(err, EPERM,
+				"%s (in a user namespace, mqueue needs the container's own ipc namespace)",
+				first.msg);
 	return oerr_ret(err);
 }
 

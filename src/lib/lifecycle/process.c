@@ -119,58 +119,6 @@ static void build_env(struct process_plan *pp)
 	}
 }
 
-int process_prepare(struct process_plan *pp, ocirun_error_t *err)
-{
-	const struct oci_process *p = pp->p;
-	char cwd[PATH_MAX];
-
-	if (rlimits_apply(p->rlimits, p->n_rlimits, err) < 0)
-		return oerr_ret(err);
-	/* before the uid change: real-time policies need CAP_SYS_NICE */
-	if (proc_attrs_apply(p, pp->linux_, err) < 0)
-		return oerr_ret(err);
-	build_env(pp);
-	/* CVE-2024-21626: a leaked host directory fd used as cwd would leave
-	 * the process outside the container; getcwd then reports a path that
-	 * does not start with "/" ("(unreachable)/..."). Checked before any
-	 * seccomp filter, which may forbid getcwd. */
-	if (p->cwd && chdir(p->cwd) < 0)
-		return oerr(err, errno, "chdir to cwd \"%s\" (process.cwd)", p->cwd);
-	if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
-		return oerr_msg(err, EPERM, "current working directory is outside of the container");
-	/* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which is
-	 * about to be dropped: load it now, as runc does. With a listener the
-	 * notify fd must reach the runtime before READY: load it now too. */
-	if (pp->seccomp && (!p->no_new_privileges || pp->send_notify_fd)) {
-		int nfd = -1;
-		if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-			return oerr(err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
-		if (seccomp_install(pp->seccomp, pp->send_notify_fd ? &nfd : NULL, err) < 0)
-			return oerr_prefix(err, "seccomp");
-		pp->seccomp_done = true;
-		if (pp->send_notify_fd) {
-			int r = sync_send(pp->sync_fd, SYNC_SECCOMP_FD, 0, NULL, 0, nfd, err);
-			if (nfd >= 0)
-				close(nfd);
-			if (r < 0)
-				return oerr_ret(err);
-		}
-	}
-	if (caps_prepare(p->capabilities, err) < 0)
-		return oerr_ret(err);
-	if (set_user(pp, err) < 0)
-		return oerr_ret(err);
-	if (caps_apply(p->capabilities, err) < 0)
-		return oerr_ret(err);
-	umask(p->user.has_umask ? (mode_t)p->user.umask : 0022);
-	/* again as the user: a cwd the user may not enter is an error */
-	if (p->cwd && chdir(p->cwd) < 0)
-		return oerr(err, errno, "chdir to cwd \"%s\" (process.cwd)", p->cwd);
-	if (lookup_exec(p->args[0], env_get(pp->env, "PATH"), &pp->exec_path, err) < 0)
-		return oerr_ret(err);
-	return 0;
-}
-
 /* The profile takes effect at execve. Written through a private procfs
  * instance checked by fs_open_proc_file (CVE-2019-16884: a container
  * could otherwise mount a fake procfs over /proc to dodge the profile). */
@@ -210,10 +158,69 @@ static int apply_selinux(const struct oci_process *p, ocirun_error_t *err)
 	return 0;
 }
 
+int process_prepare(struct process_plan *pp, ocirun_error_t *err)
+{
+	const struct oci_process *p = pp->p;
+	char cwd[PATH_MAX];
+
+	if (rlimits_apply(p->rlimits, p->n_rlimits, err) < 0)
+		return oerr_ret(err);
+	/* before the uid change: real-time policies need CAP_SYS_NICE */
+	if (proc_attrs_apply(p, pp->linux_, err) < 0)
+		return oerr_ret(err);
+	build_env(pp);
+	/* CVE-2024-21626: a leaked host directory fd used as cwd would leave
+	 * the process outside the container; getcwd then reports a path that
+	 * does not start with "/" ("(unreachable)/..."). Checked before any
+	 * seccomp filter, which may forbid getcwd. */
+	if (p->cwd && chdir(p->cwd) < 0)
+		return oerr(err, errno, "chdir to cwd \"%s\" (process.cwd)", p->cwd);
+	if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
+		return oerr_msg(err, EPERM, "current working directory is outside of the container");
+	/* The LSM labels take effect at execve; written before any seccomp filter, which may forbid
+	 * what opening procfs safely takes (fsopen, openat2: Docker's profile does). */
+	if (apply_apparmor(p, err) < 0 || apply_selinux(p, err) < 0)
+		return oerr_ret(err);
+	/* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which is
+	 * about to be dropped: load it now, as runc does. With a listener the
+	 * notify fd must reach the runtime before READY: load it now too. */
+	if (pp->seccomp && (!p->no_new_privileges || pp->send_notify_fd)) {
+		int nfd = -1;
+		if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			return oerr(err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
+		if (seccomp_install(pp->seccomp, pp->send_notify_fd ? &nfd : NULL, err) < 0)
+			return oerr_prefix(err, "seccomp");
+		pp->seccomp_done = true;
+		if (pp->send_notify_fd) {
+			int r = sync_send(pp->sync_fd, SYNC_SECCOMP_FD, 0, NULL, 0, nfd, err);
+			if (nfd >= 0)
+				close(nfd);
+			if (r < 0)
+				return oerr_ret(err);
+		}
+	}
+	if (caps_prepare(p->capabilities, err) < 0)
+		return oerr_ret(err);
+	if (set_user(pp, err) < 0)
+		return oerr_ret(err);
+	if (caps_apply(p->capabilities, err) < 0)
+		return oerr_ret(err);
+	umask(p->user.has_umask ? (mode_t)p->user.umask : 0022);
+	/* again as the user: a cwd the user may not enter is an error */
+	if (p->cwd && chdir(p->cwd) < 0)
+		return oerr(err, errno, "chdir to cwd \"%s\" (process.cwd)", p->cwd);
+	if (lookup_exec(p->args[0], env_get(pp->env, "PATH"), &pp->exec_path, err) < 0)
+		return oerr_ret(err);
+	return 0;
+}
+
 int process_exec(struct process_plan *pp, ocirun_error_t *err)
 {
 	int first_closed = 3 + pp->preserve_fds;
 
+	/* before the filter, which may forbid sched_setaffinity */
+	if (proc_attrs_apply_final(pp->p, err) < 0)
+		return oerr_ret(err);
 	if (pp->p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return oerr(err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
 	if (pp->seccomp && !pp->seccomp_done) {
@@ -221,9 +228,6 @@ int process_exec(struct process_plan *pp, ocirun_error_t *err)
 			return oerr_prefix(err, "seccomp");
 		pp->seccomp_done = true;
 	}
-	if (apply_apparmor(pp->p, err) < 0 || apply_selinux(pp->p, err) < 0 ||
-	    proc_attrs_apply_final(pp->p, err) < 0)
-		return oerr_ret(err);
 	/* Only stdio and the --preserve-fds reach the program (CVE-2024-21626:
 	 * no runtime fd may leak into the container). */
 	for (int fd = 3; fd < first_closed; fd++) {
