@@ -158,6 +158,32 @@ MAP_G='[{"containerID": 0, "hostID": 3000, "size": 1001}]'
 	assert_no_leftovers
 }
 
+@test "idmap: in a user namespace the host's locks stay on the tree: a read-only submount stays read-only and mounted" {
+	# a read-only bind on the host below the source; the container's root has CAP_SYS_ADMIN in
+	# its user namespace. A tree cloned from the host's mount namespace would carry no lock.
+	mkdir -p "$TEST_TMP/rosrc"
+	mount --bind "$TEST_TMP/rosrc" "$VOL/sub"
+	on_teardown umount -l "$VOL/sub"
+	mount -o remount,bind,ro "$VOL/sub"
+	userns_config
+	idmapped_vol '["rbind", "ridmap"]'
+	update_config '.process.capabilities.bounding += ["CAP_SYS_ADMIN"]
+		| .process.capabilities.effective += ["CAP_SYS_ADMIN"]
+		| .process.capabilities.permitted += ["CAP_SYS_ADMIN"]'
+	run_ctr sh -c 'touch /v/top && echo top=ok
+		mount -o remount,bind,rw /v/sub 2>/dev/null; echo "remount=$?"
+		umount /v/sub 2>/dev/null; echo "umount=$?"
+		touch /v/sub/x 2>/dev/null; echo "touch=$?"'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	assert_contains "$output" "top=ok"
+	assert_not_contains "$output" "remount=0"
+	assert_not_contains "$output" "umount=0"
+	assert_contains "$output" "touch=1"
+	[ ! -e "$TEST_TMP/rosrc/x" ]
+	assert_no_leftovers
+}
+
 @test "idmap: features reports idmap and lists the options (and the LSMs it implements)" {
 	requires_ocirun
 	run_rt features

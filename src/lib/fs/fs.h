@@ -52,10 +52,10 @@ int fs_finalize_rootfs(const struct fs_config *c, ocirun_error_t *err);
 bool fs_idmap_supported(void);
 /* mounts[i] asks for an id mapping: uidMappings/gidMappings, or the idmap or ridmap option. */
 bool fs_mount_idmapped(const struct oci_mount *m);
-/* Runtime, before clone: a detached clone of mounts[i]'s source (recursive for rbind) with the
- * mapping of the user namespace userns_fd applied (to every submount for ridmap), the mount's flags
- * set and the root's propagation. Returns the fd (O_CLOEXEC; the init inherits it through clone and
- * attaches it: fs_config.idmap_fds). */
+/* Runtime (a helper in the init's mount namespace, before GO): a detached clone of mounts[i]'s
+ * source (recursive for rbind) with the mapping of the user namespace userns_fd applied (to every
+ * submount for ridmap), the mount's flags set and the root's propagation. Returns the fd
+ * (O_CLOEXEC), which goes to the init (fs_config.idmap_fds). */
 int fs_idmap_open(const struct oci_spec *s, size_t i, const char *bundle, int userns_fd, ocirun_error_t *err);
 
 /* Mount option vocabulary (bsearch table), shared with `features`. */

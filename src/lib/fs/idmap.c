@@ -2,11 +2,12 @@
  *
  * MOUNT_ATTR_IDMAP needs CAP_SYS_ADMIN over the user namespace that owns the source's superblock,
  * which for a host directory is the initial one: a container init in its own user namespace cannot
- * do it. So the runtime, before clone, makes a detached clone of the source (open_tree), applies
- * the mapping and the per-mount flags to it, and the init inherits the fd and attaches it with
- * move_mount in the container's mount namespace (fs_apply_mount). The mapping comes as a user
- * namespace fd: the kernel translates an id stored on disk as a container id of that namespace
- * into its host id, so a file owned by 0 on disk shows as hostID through the mount. */
+ * do it. So the runtime makes the mount: a helper that entered the init's mount namespace (so the
+ * clone keeps the locks that namespace puts on the host's mounts: lifecycle/idmap.c) makes a
+ * detached clone of the source (open_tree), applies the mapping and the per-mount flags to it, and
+ * the init attaches the fd it received with move_mount (fs_apply_mount). The mapping comes as a
+ * user namespace fd: the kernel reads an id stored on disk as a container id of that namespace
+ * and shows its host id, so a file owned by 0 on disk shows as hostID through the mount. */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -36,8 +37,8 @@ bool fs_mount_idmapped(const struct oci_mount *m)
 }
 
 /* The propagation the init gives "/" before any mount (fs_prepare_rootfs), applied to the detached
- * tree too: cloned from the host's namespace, it would otherwise stay in the host's peer group and
- * a mount made below it in the container would show on the host. */
+ * tree too: it is cloned before the init changes "/", from mounts still in the host's peer groups,
+ * and a mount made below it in the container would otherwise show on the host. */
 static unsigned long root_propagation(const struct oci_spec *s)
 {
 	const char *prop = s->linux_ ? s->linux_->rootfs_propagation : NULL;

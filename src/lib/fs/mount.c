@@ -324,9 +324,12 @@ static int open_dest(struct mount_ctx *x, bool bind, ocirun_error_t *err)
 
 	if (bind) {
 		_cleanup_free_ char *src = fs_bind_source(x->c->bundle, x->m->source);
+		int tree = x->c->idmap_fds ? x->c->idmap_fds[x->i] : -1;
 		struct stat st;
 
-		if (stat(src, &st) < 0)
+		/* an idmapped tree is already open: its type, not the path's now (which root of a
+		 * user namespace may not even reach) */
+		if (tree >= 0 ? fstat(tree, &st) < 0 : stat(src, &st) < 0)
 			return oerr(err, errno, "stat \"%s\"", src);
 		if (!S_ISDIR(st.st_mode))
 			how = FS_CREATE_FILE;

@@ -54,8 +54,8 @@ struct creation {
 	int fifo_hold_fd;
 	pid_t pid;
 	int pidfd;
-	int console_fd; /* pty master kept by a foreground run */
-	int *idmap_fds; /* detached idmapped trees the init attaches, per mount (NULL: none) */
+	int console_fd;          /* pty master kept by a foreground run */
+	struct idmap_plan idmap; /* user namespaces of idmapped mounts */
 };
 
 static void creation_release(struct creation *c)
@@ -74,7 +74,7 @@ static void creation_release(struct creation *c)
 		close(c->pidfd);
 	if (c->console_fd >= 0)
 		close(c->console_fd);
-	idmap_release(c->idmap_fds, c->spec ? c->spec->n_mounts : 0);
+	idmap_plan_release(&c->idmap);
 	cgroup_free(c->cg);
 	seccomp_prog_free(c->seccomp);
 	ns_plan_release(&c->plan);
@@ -435,12 +435,14 @@ static int drive_init(struct creation *c, ocirun_error_t *err)
 	if (state_write(c->dirfd, &c->st, err) < 0)
 		return oerr_ret(err);
 	fault_point("create-clone");
-	if (c->plan.new_user && ns_write_id_maps(c->pid, s->linux_, c->ctx->rootless == 1, err) < 0)
+	if (c->plan.new_user && ns_write_id_maps(c->pid, s->linux_, err) < 0)
 		return oerr_ret(err);
 	if (c->cg && cgroup_v2_fd(c->cg) < 0 && cgroup_enter(c->cg, c->pid, err) < 0)
 		return oerr_ret(err);
 	if (netdev_move(s->linux_, c->pid, err) < 0)
 		return oerr_ret(err);
+	if (idmap_send(&c->idmap, c->bundle, c->pid, c->sync_fd, err) < 0)
+		return oerr_prefix(err, "config.json");
 	if (sync_send(c->sync_fd, SYNC_GO, c->pid, NULL, 0, -1, err) < 0)
 		return oerr_ret(err);
 	fault_point("create-go");
@@ -491,7 +493,7 @@ static int do_create(struct creation *c, ocirun_error_t *err)
 
 	if (resolve_paths(c, err) < 0 || validate(c, err) < 0)
 		return oerr_ret(err);
-	if (idmap_prepare(c->spec, c->bundle, &c->plan, &c->idmap_fds, err) < 0)
+	if (idmap_prepare(c->spec, &c->plan, &c->idmap, err) < 0)
 		return oerr_prefix(err, "config.json");
 	if (make_state(c, err) < 0)
 		goto fail;
@@ -515,16 +517,12 @@ static int do_create(struct creation *c, ocirun_error_t *err)
 	    .runtime_hooks = has_runtime_hooks(c->spec),
 	    .preserve_fds = c->o->preserve_fds,
 	    .seccomp = c->seccomp,
-	    .idmap_fds = c->idmap_fds,
 	};
 	if (spawn_init(c, &ic, err) < 0) {
 		close(pair[1]);
 		goto fail;
 	}
 	close(pair[1]);
-	/* the init has its copies of the idmapped trees */
-	idmap_release(c->idmap_fds, c->spec->n_mounts);
-	c->idmap_fds = NULL;
 	if (c->fifo_fd >= 0) {
 		close(c->fifo_fd);
 		c->fifo_fd = -1;

@@ -1,7 +1,13 @@
-/* Idmapped mounts, the runtime's half: choose each mount's mapping, make one user namespace per
- * distinct mapping (a helper process lives only until its namespace fd is open), and have fs/ make
- * the detached idmapped trees that the init inherits and attaches (fs/idmap.c explains why the
- * runtime and not the init). */
+/* Idmapped mounts: choose each mount's mapping and make its user namespace (runtime, before
+ * clone); make the idmapped trees inside the container's mount namespace and hand them to the
+ * init (runtime, between clone and GO); receive them (init). fs/idmap.c explains why the runtime
+ * and not the init makes them.
+ *
+ * The trees are cloned by a helper that has entered the init's mount namespace, not in the
+ * host's: in a user namespace container that namespace holds the host's mounts locked
+ * (MNT_LOCKED submounts, MNT_LOCK_READONLY...), and a clone of them keeps those locks, so root of
+ * the container can neither unmount a submount to uncover what the host hid under it nor make a
+ * read-only host mount writable. A clone from the host's namespace would carry no lock. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -16,11 +22,11 @@
 #include "fs/fs.h"
 #include "lifecycle/lifecycle.h"
 #include "spawn/spawn.h"
+#include "sync/sync.h"
 
 struct mapping {
 	const struct oci_id_mapping *uid, *gid;
 	size_t n_uid, n_gid;
-	int userns_fd;
 };
 
 static bool same_maps(const struct oci_id_mapping *a, size_t na, const struct oci_id_mapping *b, size_t nb)
@@ -81,16 +87,15 @@ static int pick_mapping(const struct oci_spec *s, size_t i, const struct ns_plan
 	const struct oci_mount *m = &s->mounts[i];
 
 	*ret_path = NULL;
-	*ret = (struct mapping){.userns_fd = -1};
 	if (m->n_uid_mappings) {
-		*ret = (struct mapping){m->uid_mappings, m->gid_mappings, m->n_uid_mappings,
-					m->n_gid_mappings, -1};
+		*ret =
+		    (struct mapping){m->uid_mappings, m->gid_mappings, m->n_uid_mappings, m->n_gid_mappings};
 		return 0;
 	}
 	if (plan->new_user) {
 		const struct oci_linux *l = s->linux_;
-		*ret = (struct mapping){l->uid_mappings, l->gid_mappings, l->n_uid_mappings,
-					l->n_gid_mappings, -1};
+		*ret =
+		    (struct mapping){l->uid_mappings, l->gid_mappings, l->n_uid_mappings, l->n_gid_mappings};
 		return 0;
 	}
 	*ret_path = joined_userns(plan);
@@ -102,76 +107,193 @@ static int pick_mapping(const struct oci_spec *s, size_t i, const struct ns_plan
 			i);
 }
 
-int idmap_prepare(const struct oci_spec *s, const char *bundle, const struct ns_plan *plan, int **ret_fds,
+/* The user namespace fd for mounts[i]: one already made for the same mapping, or a new one. */
+static int userns_for(struct idmap_plan *ip, const struct mapping *mp, const char *path, size_t i,
+		      ocirun_error_t *err)
+{
+	int fd;
+
+	if (path) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return oerr(err, errno, "mounts[%zu]: open the user namespace \"%s\"", i, path);
+		return fd;
+	}
+	for (size_t j = 0; j < i; j++)
+		if (ip->userns[j] >= 0 && ip->uid[j] &&
+		    same_maps(ip->uid[j], ip->n_uid[j], mp->uid, mp->n_uid) &&
+		    same_maps(ip->gid[j], ip->n_gid[j], mp->gid, mp->n_gid))
+			if ((fd = fcntl(ip->userns[j], F_DUPFD_CLOEXEC, 0)) >= 0)
+				return fd;
+	fd = make_userns(mp, err);
+	if (fd < 0)
+		return oerr_prefix(err, "mounts[%zu]", i);
+	return fd;
+}
+
+int idmap_prepare(const struct oci_spec *s, const struct ns_plan *plan, struct idmap_plan *ip,
 		  ocirun_error_t *err)
 {
-	struct mapping seen[8];
-	size_t n_seen = 0;
-	int *fds = NULL;
-	int r = 0;
-
-	*ret_fds = NULL;
-	for (size_t i = 0; i < s->n_mounts && r == 0; i++) {
-		struct mapping mp;
+	*ip = (struct idmap_plan){.spec = s};
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		struct mapping mp = {0};
 		const char *path;
-		int userns = -1;
-		bool owned = false;
+		int fd;
 
 		if (!fs_mount_idmapped(&s->mounts[i]))
 			continue;
-		if (geteuid() != 0) {
-			r = oerr_msg(err, EPERM, "mounts[%zu]: idmapped mounts need root (as in runc)", i);
-			break;
-		}
-		if (!fds) {
-			fds = xmalloc(s->n_mounts * sizeof(*fds));
+		if (geteuid() != 0)
+			return oerr_msg(err, EPERM, "mounts[%zu]: idmapped mounts need root (as in runc)", i);
+		if (!plan->has_mnt)
+			return oerr_msg(
+			    err, EINVAL,
+			    "mounts[%zu]: an idmapped mount needs the container's own mount namespace", i);
+		if (!ip->userns) {
+			ip->userns = xmalloc(s->n_mounts * sizeof(*ip->userns));
+			ip->uid = xzalloc(s->n_mounts * sizeof(*ip->uid));
+			ip->gid = xzalloc(s->n_mounts * sizeof(*ip->gid));
+			ip->n_uid = xzalloc(s->n_mounts * sizeof(*ip->n_uid));
+			ip->n_gid = xzalloc(s->n_mounts * sizeof(*ip->n_gid));
 			for (size_t j = 0; j < s->n_mounts; j++)
-				fds[j] = -1;
+				ip->userns[j] = -1;
 		}
-		if ((r = pick_mapping(s, i, plan, &mp, &path, err)) < 0)
-			break;
-		if (path) {
-			userns = open(path, O_RDONLY | O_CLOEXEC);
-			if (userns < 0) {
-				r = oerr(err, errno, "mounts[%zu]: open the user namespace \"%s\"", i, path);
-				break;
-			}
-			owned = true;
-		}
-		for (size_t k = 0; userns < 0 && k < n_seen; k++)
-			if (same_maps(seen[k].uid, seen[k].n_uid, mp.uid, mp.n_uid) &&
-			    same_maps(seen[k].gid, seen[k].n_gid, mp.gid, mp.n_gid))
-				userns = seen[k].userns_fd;
-		if (userns < 0) {
-			if ((userns = make_userns(&mp, err)) < 0) {
-				r = oerr_prefix(err, "mounts[%zu]", i);
-				break;
-			}
-			if (n_seen < ARRAY_SIZE(seen)) {
-				mp.userns_fd = userns;
-				seen[n_seen++] = mp;
-			} else {
-				owned = true;
-			}
-		}
-		fds[i] = fs_idmap_open(s, i, bundle, userns, err);
-		if (fds[i] < 0)
-			r = oerr_ret(err);
-		if (owned)
-			close(userns);
+		if (pick_mapping(s, i, plan, &mp, &path, err) < 0)
+			return oerr_ret(err);
+		fd = userns_for(ip, &mp, path, i, err);
+		if (fd < 0)
+			return oerr_ret(err);
+		ip->userns[i] = fd;
+		ip->uid[i] = path ? NULL : mp.uid;
+		ip->gid[i] = path ? NULL : mp.gid;
+		ip->n_uid[i] = mp.n_uid;
+		ip->n_gid[i] = mp.n_gid;
+		ip->count++;
 	}
-	/* the trees hold their namespaces: the fds are no longer needed */
-	for (size_t k = 0; k < n_seen; k++)
-		close(seen[k].userns_fd);
-	if (r < 0) {
-		idmap_release(fds, s->n_mounts);
-		return r;
-	}
-	*ret_fds = fds;
 	return 0;
 }
 
-void idmap_release(int *fds, size_t n)
+void idmap_plan_release(struct idmap_plan *ip)
+{
+	for (size_t i = 0; ip->userns && i < ip->spec->n_mounts; i++)
+		if (ip->userns[i] >= 0)
+			close(ip->userns[i]);
+	free(ip->userns);
+	free(ip->uid);
+	free(ip->gid);
+	free(ip->n_uid);
+	free(ip->n_gid);
+	*ip = (struct idmap_plan){0};
+}
+
+/* The helper, in the init's mount namespace: one tree per idmapped mount, each sent to the init as
+ * SYNC_IDMAP (code = mount index) with the fd. An error goes to `report` for the runtime. */
+__attribute__((noreturn)) static void send_trees(const struct idmap_plan *ip, const char *bundle, int mntns,
+						 int sync_fd, int report)
+{
+	ocirun_error_t e = {0};
+
+	if (setns(mntns, CLONE_NEWNS) < 0) {
+		oerr(&e, errno, "enter the container's mount namespace");
+		goto fail;
+	}
+	for (size_t i = 0; i < ip->spec->n_mounts; i++) {
+		int tree;
+
+		if (ip->userns[i] < 0)
+			continue;
+		tree = fs_idmap_open(ip->spec, i, bundle, ip->userns[i], &e);
+		if (tree < 0)
+			goto fail;
+		if (sync_send(sync_fd, SYNC_IDMAP, (int32_t)i, NULL, 0, tree, &e) < 0)
+			goto fail;
+		close(tree);
+	}
+	_exit(0);
+fail:
+	if (write(report, &e, sizeof(e)) < 0)
+		_exit(2);
+	_exit(1);
+}
+
+int idmap_send(const struct idmap_plan *ip, const char *bundle, pid_t init_pid, int sync_fd,
+	       ocirun_error_t *err)
+{
+	_cleanup_close_ int mntns = -1;
+	char path[64];
+	int report[2], status = 0;
+	ocirun_error_t e = {0};
+	ssize_t got;
+	pid_t pid;
+
+	if (!ip->count)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)init_pid);
+	mntns = open(path, O_RDONLY | O_CLOEXEC);
+	if (mntns < 0)
+		return oerr(err, errno, "open \"%s\"", path);
+	if (pipe2(report, O_CLOEXEC) < 0)
+		return oerr(err, errno, "pipe");
+	pid = spawn_process(0, -1, false, NULL, err);
+	if (pid == 0) {
+		close(report[0]);
+		send_trees(ip, bundle, mntns, sync_fd, report[1]);
+	}
+	close(report[1]);
+	if (pid < 0) {
+		close(report[0]);
+		return oerr_ret(err);
+	}
+	while ((got = read(report[0], &e, sizeof(e))) < 0 && errno == EINTR)
+		;
+	close(report[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (got == (ssize_t)sizeof(e)) {
+		*err = e;
+		return oerr_ret(err);
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return oerr_msg(err, EIO, "idmapped mounts: the helper failed (status %d)", status);
+	return 0;
+}
+
+int idmap_receive(int sync_fd, const struct oci_spec *s, int **ret_fds, ocirun_error_t *err)
+{
+	size_t count = 0;
+	int *fds;
+
+	*ret_fds = NULL;
+	for (size_t i = 0; i < s->n_mounts; i++)
+		count += fs_mount_idmapped(&s->mounts[i]);
+	if (!count)
+		return 0;
+	fds = xmalloc(s->n_mounts * sizeof(*fds));
+	for (size_t i = 0; i < s->n_mounts; i++)
+		fds[i] = -1;
+	for (size_t k = 0; k < count; k++) {
+		struct sync_msg m;
+		size_t i;
+
+		if (sync_expect(sync_fd, SYNC_IDMAP, &m, err) < 0)
+			goto fail;
+		i = (size_t)m.hdr.code;
+		if (m.hdr.code < 0 || i >= s->n_mounts || m.fd < 0 || fds[i] >= 0 ||
+		    !fs_mount_idmapped(&s->mounts[i])) {
+			if (m.fd >= 0)
+				close(m.fd);
+			oerr_msg(err, EPROTO, "sync: unexpected idmapped mount %d", m.hdr.code);
+			goto fail;
+		}
+		fds[i] = m.fd;
+	}
+	*ret_fds = fds;
+	return 0;
+fail:
+	idmap_fds_close(fds, s->n_mounts);
+	return oerr_ret(err);
+}
+
+void idmap_fds_close(int *fds, size_t n)
 {
 	for (size_t i = 0; fds && i < n; i++)
 		if (fds[i] >= 0)

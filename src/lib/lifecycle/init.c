@@ -179,7 +179,9 @@ static void init_namespaces(struct init_ctx *c, pid_t *host_pid)
 	ocirun_error_t err = {0};
 	struct sync_msg m;
 
-	if (sync_expect(c->sync_fd, SYNC_GO, &m, &err) < 0)
+	/* the idmapped trees come first, made by the runtime in our mount namespace */
+	if (idmap_receive(c->sync_fd, s, &c->idmap_fds, &err) < 0 ||
+	    sync_expect(c->sync_fd, SYNC_GO, &m, &err) < 0)
 		init_fail(c, &err);
 	*host_pid = m.hdr.code;
 	/* In a new user namespace, become its root now that the maps exist; in a joined one too:
@@ -215,7 +217,6 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 	    .no_pivot = c->no_pivot,
 	    .in_userns = c->plan->in_user,
 	    .new_cgroupns = (c->plan->late_flags & CLONE_NEWCGROUP) != 0,
-	    .idmap_fds = c->idmap_fds,
 	};
 	struct process_plan pp = {
 	    .p = s->process,
@@ -255,8 +256,14 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 	 * our own /proc/self files, which non-dumpable makes root's. No
 	 * container process can exist before this point. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	fc.idmap_fds = c->idmap_fds;
 	if (c->plan->has_mnt && fs_prepare_rootfs(&fc, &err) < 0)
 		init_fail(c, &err);
+	/* attached now (or never: no mount namespace is refused before clone); none may reach the
+	 * program through --preserve-fds */
+	idmap_fds_close(c->idmap_fds, s->n_mounts);
+	c->idmap_fds = NULL;
+	fc.idmap_fds = NULL;
 	fault_point("init-mounts");
 	if (c->runtime_hooks) {
 		if (sync_send_simple(c->sync_fd, SYNC_MOUNTS_DONE, &err) < 0 ||

@@ -35,14 +35,28 @@ struct init_ctx {
 	bool runtime_hooks; /* prestart/createRuntime present: stop at MOUNTS_DONE */
 	int preserve_fds;
 	seccomp_prog_t *seccomp;
-	const int *idmap_fds; /* per mount: an idmapped tree to attach (idmap_prepare), or NULL */
+	int *idmap_fds; /* the init's: per mount, the idmapped tree received (idmap_receive), or NULL */
 };
 
-/* Runtime, before clone: for every idmapped mount a detached tree with its mapping, in *ret_fds
- * (one entry per mount, -1 for the others; NULL when there is none). */
-int idmap_prepare(const struct oci_spec *s, const char *bundle, const struct ns_plan *plan, int **ret_fds,
+/* Idmapped mounts (lifecycle/idmap.c). Runtime, before clone: each idmapped mount's user namespace
+ * (per mount index, -1 for the others; mounts with the same mappings share one namespace). */
+struct idmap_plan {
+	const struct oci_spec *spec;
+	int *userns; /* NULL when no mount is idmapped */
+	const struct oci_id_mapping **uid, **gid;
+	size_t *n_uid, *n_gid;
+	size_t count;
+};
+int idmap_prepare(const struct oci_spec *s, const struct ns_plan *plan, struct idmap_plan *ip,
 		  ocirun_error_t *err);
-void idmap_release(int *fds, size_t n);
+void idmap_plan_release(struct idmap_plan *ip);
+/* Runtime, after clone and before GO: a helper in the init's mount namespace makes each tree and
+ * sends it to the init (SYNC_IDMAP, code = mount index, with the fd). */
+int idmap_send(const struct idmap_plan *ip, const char *bundle, pid_t init_pid, int sync_fd,
+	       ocirun_error_t *err);
+/* Init, before GO: the trees, per mount index (NULL when no mount is idmapped). */
+int idmap_receive(int sync_fd, const struct oci_spec *s, int **ret_fds, ocirun_error_t *err);
+void idmap_fds_close(int *fds, size_t n);
 
 /* The container init: never returns. */
 __attribute__((noreturn)) void init_main(struct init_ctx *c);

@@ -9,6 +9,7 @@
 #include "lifecycle/lifecycle.h"
 
 #define RDTGROUP_SUPER_MAGIC 0x7655821
+#define SELINUX_MAGIC        0xf97cff8c
 
 static bool apparmor_enabled(void)
 {
@@ -27,7 +28,8 @@ bool lsm_selinux_enabled(void)
 	struct statfs sf;
 
 	if (enabled < 0)
-		enabled = statfs("/sys/fs/selinux", &sf) == 0;
+		enabled =
+		    statfs("/sys/fs/selinux", &sf) == 0 && sf.f_type == (typeof(sf.f_type))SELINUX_MAGIC;
 	return enabled;
 }
 

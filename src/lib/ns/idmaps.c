@@ -106,8 +106,10 @@ static int run_map_tool(const char *tool, pid_t pid, const struct oci_id_mapping
 	}
 	msg[got] = '\0';
 	close(out[0]);
-	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+	while ((r = waitpid(child, &status, 0)) < 0 && errno == EINTR)
 		;
+	if (r < 0)
+		return oerr(err, errno, "wait for %s", tool);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	first_line(msg);
@@ -122,12 +124,15 @@ static bool own_id_only(const struct oci_id_mapping *m, size_t n, unsigned int i
 	return n == 1 && m[0].size == 1 && m[0].host_id == id;
 }
 
-int ns_write_id_maps(pid_t pid, const struct oci_linux *l, bool rootless, ocirun_error_t *err)
+int ns_write_id_maps(pid_t pid, const struct oci_linux *l, ocirun_error_t *err)
 {
 	const struct oci_id_mapping *u = l->uid_mappings, *g = l->gid_mappings;
 	size_t nu = l->n_uid_mappings, ng = l->n_gid_mappings;
 
-	if (!rootless)
+	/* root (of this user namespace, too: it has CAP_SETUID/CAP_SETGID over the child's parent)
+	 * writes any map its own namespace can back; only a non-root caller needs the helpers,
+	 * whatever --rootless says about cgroups (runc's RootlessEUID) */
+	if (geteuid() == 0)
 		return ns_write_maps(pid, u, nu, g, ng, false, err);
 	if (own_id_only(u, nu, geteuid())) {
 		if (write_map(pid, "uid_map", u, nu, err) < 0)

@@ -48,10 +48,11 @@ int ns_open_joins(struct ns_plan *p, ocirun_error_t *err);
 /* setns each, user namespace first. */
 int ns_join_all(struct ns_plan *p, ocirun_error_t *err);
 
-/* Runtime: write /proc/PID/{uid_map,setgroups,gid_map} (linux.uidMappings/gidMappings). Rootless,
- * a map of one's own id only is written directly (with setgroups "deny"); any other goes through
- * newuidmap/newgidmap, which check /etc/subuid and /etc/subgid (ns/idmaps.c). */
-int ns_write_id_maps(pid_t pid, const struct oci_linux *l, bool rootless, ocirun_error_t *err);
+/* Runtime: write /proc/PID/{uid_map,setgroups,gid_map} (linux.uidMappings/gidMappings). Root
+ * writes them; a non-root caller writes a map of its own id only directly (with setgroups
+ * "deny"), any other through newuidmap/newgidmap, which check /etc/subuid and /etc/subgid
+ * (ns/idmaps.c). */
+int ns_write_id_maps(pid_t pid, const struct oci_linux *l, ocirun_error_t *err);
 /* The same from explicit mappings (an idmapped mount's). */
 int ns_write_maps(pid_t pid, const struct oci_id_mapping *uid, size_t n_uid, const struct oci_id_mapping *gid,
 		  size_t n_gid, bool deny_setgroups, ocirun_error_t *err);

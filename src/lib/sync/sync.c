@@ -16,6 +16,7 @@ static const char *const type_names[SYNC_TYPE_MAX] = {
     [SYNC_HOOKS_DONE] = "HOOKS_DONE",
     [SYNC_CONSOLE] = "CONSOLE",
     [SYNC_SECCOMP_FD] = "SECCOMP_FD",
+    [SYNC_IDMAP] = "IDMAP",
     [SYNC_READY] = "READY",
     [SYNC_START] = "START",
     [SYNC_ERROR] = "ERROR",

@@ -12,6 +12,9 @@
  *                            path first; it sends PID, then exits)
  *     <-------------------------------------- PID(init pid)      [intermediate only]
  *   write uid/gid maps, enter cgroup
+ *   IDMAP(i) + fd, per idmapped mount ------->   kept until the mounts  [mounts[].uidMappings,
+ *    (sent by a helper in the init's mount                                idmap, ridmap]
+ *     namespace, which made the tree there)
  *   GO -------------------------------------->
  *                                               setuid(0) in userns, cgroupns,
  *                                               mounts, devices
@@ -51,6 +54,7 @@ enum sync_type {
 	SYNC_START,
 	SYNC_ERROR, /* code = errno, payload = message */
 	SYNC_LOG,   /* code = level, payload = text */
+	SYNC_IDMAP, /* code = mount index; carries an fd: a detached idmapped tree */
 	SYNC_TYPE_MAX
 };
 
