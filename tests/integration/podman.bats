@@ -387,6 +387,20 @@ pm_pid() {
 	assert_eq "$(cat "$TEST_TMP/hostdir/new")" from-container
 }
 
+@test "podman: --uidmap with a :idmap volume (an idmapped bind), files of root stay root's" {
+	runc_gap "idmapped mounts came in runc 1.2"
+	mkdir -p "$TEST_TMP/idvol"
+	touch "$TEST_TMP/idvol/root-owned"
+	pm_run --uidmap 0:200000:65536 --gidmap 0:200000:65536 -v "$TEST_TMP/idvol:/v:idmap" -- \
+		sh -c 'cat /proc/self/uid_map; stat -c "%u %g" /v/root-owned; touch /v/made && echo made'
+	assert_eq "$status" 0 "exit status"
+	assert_contains "$output" "0     200000      65536"
+	assert_contains "$output" "0 0"
+	assert_contains "$output" made
+	# written as container root through the mapping: stored as 0, not 200000
+	assert_eq "$(stat -c '%u %g' "$TEST_TMP/idvol/made")" "0 0"
+}
+
 @test "podman: --env, --workdir and --ulimit" {
 	pm_run --env FOO=bar --env 'SPACED=a b' --workdir /tmp -- \
 		sh -c 'echo "$FOO|$SPACED|$PWD|$(ulimit -n)|$(ulimit -u)"'
