@@ -256,6 +256,25 @@ add_ns() {
 	fi
 }
 
+# userns_config: a new user namespace mapping container ids 0..65535 to host 200000...
+userns_config() {
+	update_config '.linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]'
+}
+
+# join_userns_of NAME: run NAME detached (sleep, in a user namespace of its own, userns_config),
+# then make $BUNDLE afresh, joining that user namespace by path. JOINED_PID is NAME's init.
+join_userns_of() {
+	userns_config
+	set_args sleep 1000
+	start_detached "$1" || return 1
+	JOINED_PID="$(ctr_pid "$1")"
+	rm -rf "$BUNDLE"
+	make_bundle || return 1
+	add_ns user "/proc/$JOINED_PID/ns/user"
+}
+
 # --- capabilities ----------------------------------------------------------
 
 declare -gA CAP_BITS=(

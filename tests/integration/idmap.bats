@@ -21,12 +21,6 @@ teardown() {
 	teardown_common
 }
 
-userns_config() {
-	update_config '.linux.namespaces += [{"type": "user"}]
-		| .linux.uidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]
-		| .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]'
-}
-
 # idmapped_vol OPTIONS-JSON [UIDMAP-JSON GIDMAP-JSON]: bind $VOL at /v (made in the image: root of
 # a user namespace cannot create it in a rootfs that host root owns).
 idmapped_vol() {
@@ -120,15 +114,7 @@ MAP_G='[{"containerID": 0, "hostID": 3000, "size": 1001}]'
 }
 
 @test "idmap: a container joining another's user namespace by path maps with that namespace" {
-	userns_config
-	set_args sleep 1000
-	start_detached "$ID-a"
-	local pid
-	pid="$(ctr_pid "$ID-a")"
-
-	rm -rf "$BUNDLE"
-	make_bundle
-	add_ns user "/proc/$pid/ns/user"
+	join_userns_of "$ID-a"
 	idmapped_vol '["bind", "idmap"]'
 	run_ctr sh -c 'cat /proc/self/uid_map; stat -c "%n %u" /v/root0; touch /v/joined; echo "rc=$?"'
 	[ "$status" -eq 0 ]

@@ -59,12 +59,6 @@ teardown() {
 	teardown_common
 }
 
-userns_config() {
-	update_config '.linux.namespaces += [{"type": "user"}]
-		| .linux.uidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]
-		| .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]'
-}
-
 @test "userns: the container runs as root of its own user namespace with the configured maps" {
 	userns_config
 	set_args sh -c 'id -u; cat /proc/self/uid_map /proc/self/gid_map; readlink /proc/self/ns/user'
@@ -109,20 +103,13 @@ userns_config() {
 }
 
 @test "userns: a container joining another's user namespace by path runs as its root" {
-	userns_config
-	set_args sleep 1000
-	start_detached "$ID-a"
-	local pid
-	pid="$(ctr_pid "$ID-a")"
-	rm -rf "$BUNDLE"
-	make_bundle
-	add_ns user "/proc/$pid/ns/user"
+	join_userns_of "$ID-a"
 	# the default mounts are made in the joined namespace (the /dev tmpfs, /dev/pts in it)
 	run_ctr sh -c 'id -u; cat /proc/self/uid_map; readlink /proc/self/ns/user'
 	[ "$status" -eq 0 ]
 	assert_eq "${lines[0]}" 0
 	assert_contains "$output" "0     200000      65536"
-	assert_contains "$output" "$(readlink "/proc/$pid/ns/user")"
+	assert_contains "$output" "$(readlink "/proc/$JOINED_PID/ns/user")"
 	rt delete -f "$ID-a"
 	assert_no_leftovers
 }
