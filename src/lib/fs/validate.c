@@ -51,7 +51,7 @@ static int check_mount(const struct oci_mount *m, size_t i, const char *bundle, 
 	_cleanup_free_ char *dest = NULL, *src = NULL;
 	struct fs_mount_flags mf;
 	struct stat st;
-	bool bind;
+	bool bind, idmapped;
 
 	if (!m->destination || !m->destination[0])
 		return oerr_msg(err, EINVAL, "mounts[%zu].destination: must not be empty", i);
@@ -62,14 +62,15 @@ static int check_mount(const struct oci_mount *m, size_t i, const char *bundle, 
 		return oerr_prefix(err, "mounts[%zu].options", i);
 	bind = (mf.flags & MS_BIND) || (m->type && !strcmp(m->type, "bind"));
 	fs_mount_flags_done(&mf);
+	idmapped = fs_mount_idmapped(m);
 	if (!m->n_uid_mappings != !m->n_gid_mappings)
 		return oerr_msg(err, EINVAL, "mounts[%zu].%s: must be given with %s", i,
 				m->n_uid_mappings ? "uidMappings" : "gidMappings",
 				m->n_uid_mappings ? "gidMappings" : "uidMappings");
-	if (fs_mount_idmapped(m) && !bind)
+	if (idmapped && !bind)
 		return oerr_msg(err, EINVAL, "mounts[%zu].%s: only a bind mount can be idmapped", i,
 				m->n_uid_mappings ? "uidMappings" : "options");
-	if (fs_mount_idmapped(m) && !fs_idmap_supported())
+	if (idmapped && !fs_idmap_supported())
 		return oerr_msg(
 		    err, EOPNOTSUPP,
 		    "mounts[%zu]: idmapped mounts need mount_setattr (Linux 5.12), which this kernel "

@@ -24,11 +24,6 @@
 #include "spawn/spawn.h"
 #include "sync/sync.h"
 
-struct mapping {
-	const struct oci_id_mapping *uid, *gid;
-	size_t n_uid, n_gid;
-};
-
 static bool same_maps(const struct oci_id_mapping *a, size_t na, const struct oci_id_mapping *b, size_t nb)
 {
 	return na == nb && (na == 0 || !memcmp(a, b, na * sizeof(*a)));
@@ -37,7 +32,7 @@ static bool same_maps(const struct oci_id_mapping *a, size_t na, const struct oc
 /* A user namespace with these mappings, as an fd: a child is cloned into a new one, the maps are
  * written from here (root in the parent namespace needs no setgroups "deny"), the fd opened, and
  * the child released. */
-static int make_userns(const struct mapping *mp, ocirun_error_t *err)
+static int make_userns(const struct idmap_mapping *mp, ocirun_error_t *err)
 {
 	int hold[2], fd = -1;
 	char path[64];
@@ -81,21 +76,21 @@ static const char *joined_userns(const struct ns_plan *plan)
 
 /* mounts[i]'s mapping: its own, else the container's user namespace (the mappings it will be
  * given, or the namespace it joins: *ret_path). */
-static int pick_mapping(const struct oci_spec *s, size_t i, const struct ns_plan *plan, struct mapping *ret,
-			const char **ret_path, ocirun_error_t *err)
+static int pick_mapping(const struct oci_spec *s, size_t i, const struct ns_plan *plan,
+			struct idmap_mapping *ret, const char **ret_path, ocirun_error_t *err)
 {
 	const struct oci_mount *m = &s->mounts[i];
 
 	*ret_path = NULL;
 	if (m->n_uid_mappings) {
-		*ret =
-		    (struct mapping){m->uid_mappings, m->gid_mappings, m->n_uid_mappings, m->n_gid_mappings};
+		*ret = (struct idmap_mapping){m->uid_mappings, m->gid_mappings, m->n_uid_mappings,
+					      m->n_gid_mappings};
 		return 0;
 	}
 	if (plan->new_user) {
 		const struct oci_linux *l = s->linux_;
-		*ret =
-		    (struct mapping){l->uid_mappings, l->gid_mappings, l->n_uid_mappings, l->n_gid_mappings};
+		*ret = (struct idmap_mapping){l->uid_mappings, l->gid_mappings, l->n_uid_mappings,
+					      l->n_gid_mappings};
 		return 0;
 	}
 	*ret_path = joined_userns(plan);
@@ -108,7 +103,7 @@ static int pick_mapping(const struct oci_spec *s, size_t i, const struct ns_plan
 }
 
 /* The user namespace fd for mounts[i]: one already made for the same mapping, or a new one. */
-static int userns_for(struct idmap_plan *ip, const struct mapping *mp, const char *path, size_t i,
+static int userns_for(const struct idmap_plan *ip, const struct idmap_mapping *mp, const char *path, size_t i,
 		      ocirun_error_t *err)
 {
 	int fd;
@@ -119,12 +114,13 @@ static int userns_for(struct idmap_plan *ip, const struct mapping *mp, const cha
 			return oerr(err, errno, "mounts[%zu]: open the user namespace \"%s\"", i, path);
 		return fd;
 	}
-	for (size_t j = 0; j < i; j++)
-		if (ip->userns[j] >= 0 && ip->uid[j] &&
-		    same_maps(ip->uid[j], ip->n_uid[j], mp->uid, mp->n_uid) &&
-		    same_maps(ip->gid[j], ip->n_gid[j], mp->gid, mp->n_gid))
-			if ((fd = fcntl(ip->userns[j], F_DUPFD_CLOEXEC, 0)) >= 0)
-				return fd;
+	for (size_t j = 0; j < i; j++) {
+		const struct idmap_entry *e = &ip->mount[j];
+		if (e->userns >= 0 && e->map.uid && same_maps(e->map.uid, e->map.n_uid, mp->uid, mp->n_uid) &&
+		    same_maps(e->map.gid, e->map.n_gid, mp->gid, mp->n_gid) &&
+		    (fd = fcntl(e->userns, F_DUPFD_CLOEXEC, 0)) >= 0)
+			return fd;
+	}
 	fd = make_userns(mp, err);
 	if (fd < 0)
 		return oerr_prefix(err, "mounts[%zu]", i);
@@ -136,7 +132,7 @@ int idmap_prepare(const struct oci_spec *s, const struct ns_plan *plan, struct i
 {
 	*ip = (struct idmap_plan){.spec = s};
 	for (size_t i = 0; i < s->n_mounts; i++) {
-		struct mapping mp = {0};
+		struct idmap_mapping mp = {0};
 		const char *path;
 		int fd;
 
@@ -148,25 +144,17 @@ int idmap_prepare(const struct oci_spec *s, const struct ns_plan *plan, struct i
 			return oerr_msg(
 			    err, EINVAL,
 			    "mounts[%zu]: an idmapped mount needs the container's own mount namespace", i);
-		if (!ip->userns) {
-			ip->userns = xmalloc(s->n_mounts * sizeof(*ip->userns));
-			ip->uid = xzalloc(s->n_mounts * sizeof(*ip->uid));
-			ip->gid = xzalloc(s->n_mounts * sizeof(*ip->gid));
-			ip->n_uid = xzalloc(s->n_mounts * sizeof(*ip->n_uid));
-			ip->n_gid = xzalloc(s->n_mounts * sizeof(*ip->n_gid));
+		if (!ip->mount) {
+			ip->mount = xzalloc(s->n_mounts * sizeof(*ip->mount));
 			for (size_t j = 0; j < s->n_mounts; j++)
-				ip->userns[j] = -1;
+				ip->mount[j].userns = -1;
 		}
 		if (pick_mapping(s, i, plan, &mp, &path, err) < 0)
 			return oerr_ret(err);
 		fd = userns_for(ip, &mp, path, i, err);
 		if (fd < 0)
 			return oerr_ret(err);
-		ip->userns[i] = fd;
-		ip->uid[i] = path ? NULL : mp.uid;
-		ip->gid[i] = path ? NULL : mp.gid;
-		ip->n_uid[i] = mp.n_uid;
-		ip->n_gid[i] = mp.n_gid;
+		ip->mount[i] = (struct idmap_entry){.userns = fd, .map = mp};
 		ip->count++;
 	}
 	return 0;
@@ -174,14 +162,10 @@ int idmap_prepare(const struct oci_spec *s, const struct ns_plan *plan, struct i
 
 void idmap_plan_release(struct idmap_plan *ip)
 {
-	for (size_t i = 0; ip->userns && i < ip->spec->n_mounts; i++)
-		if (ip->userns[i] >= 0)
-			close(ip->userns[i]);
-	free(ip->userns);
-	free(ip->uid);
-	free(ip->gid);
-	free(ip->n_uid);
-	free(ip->n_gid);
+	for (size_t i = 0; ip->mount && i < ip->spec->n_mounts; i++)
+		if (ip->mount[i].userns >= 0)
+			close(ip->mount[i].userns);
+	free(ip->mount);
 	*ip = (struct idmap_plan){0};
 }
 
@@ -199,9 +183,9 @@ __attribute__((noreturn)) static void send_trees(const struct idmap_plan *ip, co
 	for (size_t i = 0; i < ip->spec->n_mounts; i++) {
 		int tree;
 
-		if (ip->userns[i] < 0)
+		if (ip->mount[i].userns < 0)
 			continue;
-		tree = fs_idmap_open(ip->spec, i, bundle, ip->userns[i], &e);
+		tree = fs_idmap_open(ip->spec, i, bundle, ip->mount[i].userns, &e);
 		if (tree < 0)
 			goto fail;
 		if (sync_send(sync_fd, SYNC_IDMAP, (int32_t)i, NULL, 0, tree, &e) < 0)

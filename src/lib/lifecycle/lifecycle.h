@@ -40,11 +40,17 @@ struct init_ctx {
 
 /* Idmapped mounts (lifecycle/idmap.c). Runtime, before clone: each idmapped mount's user namespace
  * (per mount index, -1 for the others; mounts with the same mappings share one namespace). */
+struct idmap_mapping {
+	const struct oci_id_mapping *uid, *gid; /* NULL: a user namespace joined by path */
+	size_t n_uid, n_gid;
+};
+struct idmap_entry {
+	int userns; /* -1: mount not idmapped */
+	struct idmap_mapping map;
+};
 struct idmap_plan {
 	const struct oci_spec *spec;
-	int *userns; /* NULL when no mount is idmapped */
-	const struct oci_id_mapping **uid, **gid;
-	size_t *n_uid, *n_gid;
+	struct idmap_entry *mount; /* per mount index; NULL when no mount is idmapped */
 	size_t count;
 };
 int idmap_prepare(const struct oci_spec *s, const struct ns_plan *plan, struct idmap_plan *ip,
