@@ -58,6 +58,21 @@ struct creation {
 	struct idmap_plan idmap; /* user namespaces of idmapped mounts */
 };
 
+static struct creation creation_new(const struct ocirun_ctx *ctx, const struct ocirun_create_opts *o,
+				    enum create_mode mode)
+{
+	return (struct creation){.ctx = ctx,
+				 .o = o,
+				 .mode = mode,
+				 .root_fd = -1,
+				 .dirfd = -1,
+				 .sync_fd = -1,
+				 .fifo_fd = -1,
+				 .fifo_hold_fd = -1,
+				 .pidfd = -1,
+				 .console_fd = -1};
+}
+
 static void creation_release(struct creation *c)
 {
 	if (c->sync_fd >= 0)
@@ -541,16 +556,7 @@ fail:
 
 int ocirun_create(const struct ocirun_ctx *ctx, const struct ocirun_create_opts *o, ocirun_error_t *err)
 {
-	struct creation c = {.ctx = ctx,
-			     .o = o,
-			     .mode = MODE_CREATE,
-			     .root_fd = -1,
-			     .dirfd = -1,
-			     .sync_fd = -1,
-			     .fifo_fd = -1,
-			     .fifo_hold_fd = -1,
-			     .pidfd = -1,
-			     .console_fd = -1};
+	struct creation c = creation_new(ctx, o, MODE_CREATE);
 	int r = do_create(&c, err);
 
 	creation_release(&c);
@@ -604,16 +610,7 @@ static void run_cleanup(struct creation *c)
 int ocirun_run(const struct ocirun_ctx *ctx, const struct ocirun_create_opts *o, int *ret_status,
 	       ocirun_error_t *err)
 {
-	struct creation c = {.ctx = ctx,
-			     .o = o,
-			     .mode = MODE_RUN,
-			     .root_fd = -1,
-			     .dirfd = -1,
-			     .sync_fd = -1,
-			     .fifo_fd = -1,
-			     .fifo_hold_fd = -1,
-			     .pidfd = -1,
-			     .console_fd = -1};
+	struct creation c = creation_new(ctx, o, MODE_RUN);
 	sigset_t mask, old;
 	int r;
 
