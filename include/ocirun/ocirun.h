@@ -77,6 +77,11 @@ int ocirun_exec(const struct ocirun_ctx *ctx, const struct ocirun_exec_opts *o, 
 /* The runtime-spec features.md document (indented JSON). */
 char *ocirun_features(void);
 
+/* First thing for the commands whose processes enter a container (create, run, exec): re-execute
+ * the runtime from a file that no process can write (CVE-2019-5736). Returns 0 once running from
+ * such a file; on success the first call does not return. */
+int ocirun_protect_exe(char *const *argv, ocirun_error_t *err);
+
 /* `--rootless auto`, as runc decides it for the cgroupfs driver: rootless when not root, or when
  * root only of a user namespace that is not the host's (rootlesskit, `unshare -r`). */
 bool ocirun_rootless_auto(void);

@@ -12,6 +12,7 @@ struct cli_cmd {
 	int (*fn)(struct ocirun_ctx *ctx, int argc, char **argv);
 	const char *usage; /* "create [options] ID" */
 	const char *summary;
+	bool enters_container; /* its processes enter the container: run from a protected binary */
 };
 
 /* Report an error once (stderr and --log) and return the exit code 1. */

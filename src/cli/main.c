@@ -10,22 +10,24 @@
 #include "cli.h"
 
 static const struct cli_cmd commands[] = {
-    {"create", cmd_create, "create [options] ID", "create a container"},
-    {"delete", cmd_delete, "delete [-f|--force] ID", "delete a container and everything it holds"},
-    {"events", cmd_events, "events [--stats] [--interval D] ID", "print resource usage and OOM events"},
-    {"exec", cmd_exec, "exec [options] ID [COMMAND ARGS...]", "run a new process in a running container"},
-    {"features", cmd_features, "features", "print what this runtime supports as JSON"},
+    {"create", cmd_create, "create [options] ID", "create a container", true},
+    {"delete", cmd_delete, "delete [-f|--force] ID", "delete a container and everything it holds", false},
+    {"events", cmd_events, "events [--stats] [--interval D] ID", "print resource usage and OOM events",
+     false},
+    {"exec", cmd_exec, "exec [options] ID [COMMAND ARGS...]", "run a new process in a running container",
+     true},
+    {"features", cmd_features, "features", "print what this runtime supports as JSON", false},
     {"kill", cmd_kill, "kill [-a|--all] ID [SIGNAL]",
-     "send a signal (default SIGTERM) to the container's init"},
-    {"list", cmd_list, "list [-q] [-f|--format table|json]", "list containers"},
-    {"pause", cmd_pause, "pause ID", "freeze every process of the container"},
-    {"ps", cmd_ps, "ps [-f|--format table|json] ID [-- PS ARGS]", "list the processes of a container"},
-    {"resume", cmd_resume, "resume ID", "thaw a paused container"},
-    {"run", cmd_run, "run [options] ID", "create and start a container, wait for it"},
-    {"spec", cmd_spec, "spec [-b DIR] [--rootless]", "write a default config.json"},
-    {"start", cmd_start, "start ID", "start the user program of a created container"},
-    {"state", cmd_state, "state ID", "print the state of a container as JSON"},
-    {"update", cmd_update, "update [options] ID", "change the resource limits of a container"},
+     "send a signal (default SIGTERM) to the container's init", false},
+    {"list", cmd_list, "list [-q] [-f|--format table|json]", "list containers", false},
+    {"pause", cmd_pause, "pause ID", "freeze every process of the container", false},
+    {"ps", cmd_ps, "ps [-f|--format table|json] ID [-- PS ARGS]", "list the processes of a container", false},
+    {"resume", cmd_resume, "resume ID", "thaw a paused container", false},
+    {"run", cmd_run, "run [options] ID", "create and start a container, wait for it", true},
+    {"spec", cmd_spec, "spec [-b DIR] [--rootless]", "write a default config.json", false},
+    {"start", cmd_start, "start ID", "start the user program of a created container", false},
+    {"state", cmd_state, "state ID", "print the state of a container as JSON", false},
+    {"update", cmd_update, "update [options] ID", "change the resource limits of a container", false},
 };
 
 static const char *cur_cmd = "ocirun";
@@ -111,6 +113,7 @@ int main(int argc, char **argv)
 	static char root_buf[4096];
 	bool root_given = false;
 	ocirun_error_t err = {0};
+	char **full_argv = argv;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
@@ -176,6 +179,8 @@ int main(int argc, char **argv)
 		if (strcmp(commands[i].name, argv[optind]) != 0)
 			continue;
 		cur_cmd = commands[i].name;
+		if (commands[i].enters_container && ocirun_protect_exe(full_argv, &err) < 0)
+			return cli_fail(&err);
 		argc -= optind;
 		argv += optind;
 		optind = 0; /* reset getopt for the command's own options */

@@ -10,6 +10,7 @@
 #include "fs/fs.h"
 #include "lifecycle/lifecycle.h"
 #include "ocirun/ocirun.h"
+#include "sec/sec.h"
 
 static void gen_list(json_gen_t *g, const char *key, const char *const *v)
 {
@@ -120,6 +121,11 @@ char *ocirun_features(void)
 	text = json_gen_finish(g, NULL);
 	json_gen_free(g);
 	return text;
+}
+
+int ocirun_protect_exe(char *const *argv, ocirun_error_t *err)
+{
+	return exe_guard(argv, err);
 }
 
 bool ocirun_rootless_auto(void)

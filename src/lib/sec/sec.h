@@ -52,4 +52,10 @@ const char *const *seccomp_known_operators(void);
 const char *const *seccomp_known_archs(void);
 const char *const *seccomp_known_flags(void);
 
+/* ---- the runtime's own binary (exeguard.c) ---- */
+/* Re-execute the runtime (argv) from a file no process can write: a detached read-only overlay of
+ * the binary, else a sealed memfd copy (CVE-2019-5736). Returns 0 in the re-executed runtime once
+ * its executable is checked to be such a file; does not return otherwise, but on error. */
+int exe_guard(char *const *argv, ocirun_error_t *err);
+
 #endif
