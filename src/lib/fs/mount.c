@@ -318,6 +318,23 @@ static bool is_bind(const struct oci_mount *m, const struct fs_mount_flags *mf)
 	return (mf->flags & MS_BIND) || (m->type && !strcmp(m->type, "bind"));
 }
 
+/* procfs, sysfs and /dev go where the config says or nowhere: an image whose /proc, /sys or /dev
+ * is a symlink would have them mounted elsewhere in the container, beside the paths that are then
+ * masked, made read-only or filled with device nodes (refused as runc refuses it). */
+static int check_kernfs_dest(const struct mount_ctx *x, bool bind, ocirun_error_t *err)
+{
+	const char *type = x->m->type;
+
+	if (!strcmp(x->real, x->dest))
+		return 0;
+	if ((!bind && type && (!strcmp(type, "proc") || !strcmp(type, "sysfs"))) || !strcmp(x->dest, "/dev"))
+		return oerr_msg(err, ELOOP,
+				"%s must be mounted on an ordinary directory: \"%s\" resolves through a "
+				"symlink to \"%s\"",
+				bind ? "bind" : type, x->dest, x->real);
+	return 0;
+}
+
 static int open_dest(struct mount_ctx *x, bool bind, ocirun_error_t *err)
 {
 	enum fs_create how = FS_CREATE_DIR;
@@ -338,6 +355,8 @@ static int open_dest(struct mount_ctx *x, bool bind, ocirun_error_t *err)
 	if (x->dstfd < 0)
 		return x->dstfd;
 	if (fs_container_path(x->dstfd, x->c->rootfs, &x->real, err) < 0)
+		return oerr_ret(err);
+	if (check_kernfs_dest(x, bind, err) < 0)
 		return oerr_ret(err);
 	return check_proc_dest(x->real, x->m->type, bind, err);
 }

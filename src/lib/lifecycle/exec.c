@@ -76,11 +76,12 @@ static int parse_user(const char *s, struct oci_user *u, ocirun_error_t *err)
 
 	if (colon)
 		*colon = '\0';
-	if (parse_u64(copy, &v) < 0 || v > UINT32_MAX)
+	/* ids above 2^31-1 are refused: 4294967295 is -1 to setresuid, a no-op that keeps root */
+	if (parse_u64(copy, &v) < 0 || v > INT32_MAX)
 		return oerr_msg(err, EINVAL, "--user: invalid uid \"%s\"", copy);
 	u->uid = (uint32_t)v;
 	if (colon) {
-		if (parse_u64(colon + 1, &v) < 0 || v > UINT32_MAX)
+		if (parse_u64(colon + 1, &v) < 0 || v > INT32_MAX)
 			return oerr_msg(err, EINVAL, "--user: invalid gid \"%s\"", colon + 1);
 		u->gid = (uint32_t)v;
 	}
@@ -107,7 +108,7 @@ static int build_process(struct execution *x, const struct ocirun_exec_opts *eo,
 		return oerr_ret(err);
 	for (size_t i = 0; eo->additional_gids && eo->additional_gids[i]; i++) {
 		uint64_t g;
-		if (parse_u64(eo->additional_gids[i], &g) < 0 || g > UINT32_MAX)
+		if (parse_u64(eo->additional_gids[i], &g) < 0 || g > INT32_MAX)
 			return oerr_msg(err, EINVAL, "--additional-gids: invalid gid \"%s\"",
 					eo->additional_gids[i]);
 		p->user.additional_gids =

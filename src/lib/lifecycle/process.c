@@ -84,6 +84,20 @@ static int lookup_exec(const char *name, const char *path_env, char **ret, ociru
 	return oerr_msg(err, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
 }
 
+/* The ids really are the ones asked for: setresuid(-1, ...) is a no-op that would leave root. */
+static int check_ids_switched(const struct oci_user *u, ocirun_error_t *err)
+{
+	uid_t r, e, s;
+	gid_t rg, eg, sg;
+
+	if (getresuid(&r, &e, &s) < 0 || getresgid(&rg, &eg, &sg) < 0)
+		return oerr(err, errno, "getresuid");
+	if (r != u->uid || e != u->uid || s != u->uid || rg != u->gid || eg != u->gid || sg != u->gid)
+		return oerr_msg(err, EPERM, "process.user: running as %u:%u after switching to %u:%u", e, eg,
+				u->uid, u->gid);
+	return 0;
+}
+
 static int set_user(const struct process_plan *pp, ocirun_error_t *err)
 {
 	const struct oci_user *u = &pp->p->user;
@@ -106,7 +120,7 @@ static int set_user(const struct process_plan *pp, ocirun_error_t *err)
 		return oerr(err, errno, "setresgid(%u) (process.user.gid)", u->gid);
 	if (setresuid(u->uid, u->uid, u->uid) < 0)
 		return oerr(err, errno, "setresuid(%u) (process.user.uid)", u->uid);
-	return 0;
+	return check_ids_switched(u, err);
 }
 
 static void build_env(struct process_plan *pp)

@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -165,6 +166,21 @@ static bool has_ns(const struct oci_spec *s, const char *type)
 	return spec_find_namespace(s, type) != NULL;
 }
 
+/* The config joins, by path, the namespace of type `name` that the runtime itself is in (the
+ * host's, for a runtime on the host): a sysctl written there would change the host. */
+static bool joins_own_ns(const struct oci_spec *s, const char *name)
+{
+	const struct oci_namespace *ns = spec_find_namespace(s, name);
+	char own[64];
+	struct stat a, b;
+
+	if (!ns || !ns->path || !*ns->path)
+		return false;
+	snprintf(own, sizeof(own), "/proc/self/ns/%s", ns_proc_name(ns_flag_from_name(name)));
+	/* a path that cannot be read is refused later, when it is opened to be joined */
+	return stat(ns->path, &a) == 0 && stat(own, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 int ns_sysctl_validate(const struct oci_spec *s, ocirun_error_t *err)
 {
 	static const char *const ipc_keys[] = {"kernel.msgmax", "kernel.msgmnb",         "kernel.msgmni",
@@ -202,6 +218,11 @@ int ns_sysctl_validate(const struct oci_spec *s, ocirun_error_t *err)
 			return oerr_msg(err, EPERM,
 					"linux.sysctl: \"%s\" needs the container's own %s namespace, which "
 					"the config does not give it",
+					k, need);
+		if (joins_own_ns(s, need))
+			return oerr_msg(err, EPERM,
+					"linux.sysctl: \"%s\" would change the host: the %s namespace that "
+					"linux.namespaces joins by path is the runtime's own",
 					k, need);
 	}
 	return 0;

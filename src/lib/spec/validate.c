@@ -103,6 +103,24 @@ static int check_mount_maps(const struct oci_mount *m, size_t i, const char *wha
 	return check_maps(m->gid_mappings, m->n_gid_mappings, name, what, err);
 }
 
+/* An id above 2^31-1 is -1 to setresuid/setresgid for 4294967295 (which then change nothing and
+ * leave the process root) and not a valid kernel id for the others: refused, as runc does. */
+static int check_ids(const struct oci_user *u, const char *what, const char *prefix, ocirun_error_t *err)
+{
+	if (u->uid > INT32_MAX)
+		return verr(err, what, "%suser.uid: %" PRIu32 " is out of range (0..2147483647)", prefix,
+			    u->uid);
+	if (u->gid > INT32_MAX)
+		return verr(err, what, "%suser.gid: %" PRIu32 " is out of range (0..2147483647)", prefix,
+			    u->gid);
+	for (size_t i = 0; i < u->n_additional_gids; i++)
+		if (u->additional_gids[i] > INT32_MAX)
+			return verr(err, what,
+				    "%suser.additionalGids[%zu]: %" PRIu32 " is out of range (0..2147483647)",
+				    prefix, i, u->additional_gids[i]);
+	return 0;
+}
+
 int spec_validate_process(const struct oci_process *p, const char *what, const char *prefix,
 			  ocirun_error_t *err)
 {
@@ -113,6 +131,8 @@ int spec_validate_process(const struct oci_process *p, const char *what, const c
 		return verr(err, what, "%soomScoreAdj: %d is outside -1000..1000", prefix, p->oom_score_adj);
 	if (!p->args || !p->args[0])
 		return verr(err, what, "%sargs: must not be empty", prefix);
+	if (check_ids(&p->user, what, prefix, err) < 0)
+		return oerr_ret(err);
 	if (is_empty(p->cwd))
 		return verr(err, what, "%scwd: missing required field", prefix);
 	if (!is_absolute(p->cwd))
