@@ -110,6 +110,18 @@ assert_intact() {
 	assert_intact "$r"
 }
 
+@test "exe: without CAP_SYS_PTRACE the created init's executable cannot even be opened" {
+	# the init is made not dumpable (and that is checked) before anything of the container runs
+	set_args sleep 2
+	create_ctr
+	rt exec -d "$ID" /attack pid 1 3 /shared/result </dev/null >/dev/null 2>&1
+	r="$(wait_result)"
+	rt start "$ID"
+	echo "attacker: $r" >&2
+	assert_eq "$r" "NOEXE EACCES" "attacker result"
+	assert_eq "$(sha256sum <"$RUNTIME")" "$SUM" "sha256 of the runtime binary"
+}
+
 @test "exe: sealed copy: exec of a '#!/proc/self/exe' script cannot overwrite the runtime" {
 	use_copy "$TEST_TMP/bin:sealed"
 	set_args /attack scan 20 /shared/result /fifo

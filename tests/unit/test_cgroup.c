@@ -253,6 +253,34 @@ static struct oci_blkio blkio = {
 };
 static struct oci_hugepage_limit huge[] = {{.page_size = "2MB", .limit = 4 << 20}};
 
+/* Whether a new v1 blkio cgroup gets a weight file (CFQ's or BFQ's): not where every block device
+ * uses the "none" scheduler. The root's stat files tell which scheduler's files a child gets. */
+static bool host_has_blkio_weight(void)
+{
+	return access("/sys/fs/cgroup/blkio/blkio.io_serviced", F_OK) == 0 ||
+	       access("/sys/fs/cgroup/blkio/blkio.bfq.io_serviced", F_OK) == 0;
+}
+
+/* Whether a new cpu cgroup beside ours can be given realtime runtime: not where RT group
+ * scheduling is off or the parent's budget is already handed out to other cgroups. */
+static bool host_has_rt_budget(void)
+{
+	_cleanup_free_ char *own = own_cgroup("cpu");
+	_cleanup_free_ char *dir =
+	    xasprintf("/sys/fs/cgroup/cpu%s/ocirun-rt-probe-%d", strcmp(own, "/") ? own : "", (int)getpid());
+	_cleanup_free_ char *file = xasprintf("%s/cpu.rt_runtime_us", dir);
+	bool ok;
+	FILE *f;
+
+	if (mkdir(dir, 0755) < 0)
+		return false;
+	f = fopen(file, "w");
+	ok = f && fprintf(f, "10000\n") > 0;
+	ok = f && fclose(f) == 0 && ok;
+	rmdir(dir);
+	return ok;
+}
+
 static struct oci_resources full_resources(void)
 {
 	struct oci_resources r;
@@ -263,6 +291,12 @@ static struct oci_resources full_resources(void)
 	r.memory = &mem;
 	r.cpu = &cpu;
 	r.pids = &pids_lim;
+	cpu.has_realtime_runtime = cpu.has_realtime_period = host_has_rt_budget();
+	if (!cpu.has_realtime_runtime)
+		printf("# skip cpu realtime: no realtime runtime can be given to a new cgroup here\n");
+	blkio.has_weight = host_has_blkio_weight();
+	if (!blkio.has_weight)
+		printf("# skip blkio weight: no block device here has a scheduler with weights\n");
 	r.block_io = &blkio;
 	r.hugepage_limits = huge;
 	r.n_hugepage_limits = 1;
@@ -284,14 +318,18 @@ static void check_resources(const cgroup_t *cg)
 	CHECK_FILE(cg, "cpu", "cpu.cfs_quota_us", "50000");
 	CHECK_FILE(cg, "cpu", "cpu.cfs_period_us", "100000");
 	CHECK_FILE(cg, "cpu", "cpu.cfs_burst_us", "10000");
-	CHECK_FILE(cg, "cpu", "cpu.rt_period_us", "1000000");
-	CHECK_FILE(cg, "cpu", "cpu.rt_runtime_us", "10000");
+	if (cpu.has_realtime_runtime) {
+		CHECK_FILE(cg, "cpu", "cpu.rt_period_us", "1000000");
+		CHECK_FILE(cg, "cpu", "cpu.rt_runtime_us", "10000");
+	}
 	CHECK_FILE(cg, "cpu", "cpu.idle", "0");
 	CHECK_FILE(cg, "cpuset", "cpuset.cpus", "0");
 	CHECK_FILE(cg, "cpuset", "cpuset.mems", "0");
 	CHECK_FILE(cg, "pids", "pids.max", "100");
 	/* CFQ's blkio.weight, else BFQ's file, as runc picks them. */
-	if (cg_exists(cgroup_path(cg, "blkio"), "blkio.weight"))
+	if (!blkio.has_weight)
+		;
+	else if (cg_exists(cgroup_path(cg, "blkio"), "blkio.weight"))
 		CHECK_FILE(cg, "blkio", "blkio.weight", "500");
 	else
 		CHECK_FILE(cg, "blkio", "blkio.bfq.weight", "500");

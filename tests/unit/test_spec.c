@@ -73,7 +73,7 @@ static const char full_spec[] = JSON_TEXT({
 	"process": {
 		"terminal": true,
 		"consoleSize": { "height": 24, "width": 80 },
-		"user": { "uid": 1000, "gid": 1001, "umask": 18, "additionalGids": [ 5, 6, 4294967295 ],
+		"user": { "uid": 1000, "gid": 1001, "umask": 18, "additionalGids": [ 5, 6, 2147483647 ],
 			  "username": "alice" },
 		"args": [ "/bin/sh", "-c", "true" ],
 		"commandLine": "sh -c true",
@@ -289,7 +289,7 @@ static void check_full_process(const struct oci_process *p)
 	CHECK(p->terminal && p->console_size && p->console_size->height == 24 &&
 	      p->console_size->width == 80);
 	CHECK(p->user.uid == 1000 && p->user.gid == 1001 && p->user.has_umask && p->user.umask == 18);
-	CHECK(p->user.n_additional_gids == 3 && p->user.additional_gids[2] == UINT32_MAX);
+	CHECK(p->user.n_additional_gids == 3 && p->user.additional_gids[2] == INT32_MAX);
 	CHECK_STR(p->user.username, "alice");
 	CHECK(strv_len(p->args) == 3);
 	CHECK_STR(p->args[2], "true");
@@ -903,7 +903,7 @@ TEST(integer_limits)
 {
 	struct oci_spec *s;
 	char *text = edit(runc_spec, "\"uid\": 0, \"gid\": 0",
-			  "\"uid\": 4294967295, \"gid\": 0, \"additionalGids\": [ 0, 4294967295 ]");
+			  "\"uid\": 2147483647, \"gid\": 0, \"additionalGids\": [ 0, 2147483647 ]");
 	char *t2 = edit(
 	    text, "\"resources\": {",
 	    "\"resources\": { \"memory\": { \"limit\": -9223372036854775807, \"swap\": 9223372036854775807, "
@@ -913,8 +913,7 @@ TEST(integer_limits)
 	s = parse_ok(t3);
 	CHECK(s != NULL);
 	if (s) {
-		CHECK(s->process->user.uid == UINT32_MAX &&
-		      s->process->user.additional_gids[1] == UINT32_MAX);
+		CHECK(s->process->user.uid == INT32_MAX && s->process->user.additional_gids[1] == INT32_MAX);
 		/* not INT64_MIN: yajl's integer parser reports it as out of range */
 		CHECK(s->linux_->resources->memory->limit == -INT64_MAX);
 		CHECK(s->linux_->resources->memory->swap == INT64_MAX);
@@ -945,6 +944,11 @@ TEST(validation)
 	CHECK_EDIT("\"cwd\": \"/\"", "\"cwd\": \"\"", "config.json: process.cwd: missing required field");
 	CHECK_EDIT("\"cwd\": \"/\",", "", "config.json: process.cwd: missing required field");
 	CHECK_EDIT("\"RLIMIT_NOFILE\"", "\"\"", "config.json: process.rlimits[0].type: must not be empty");
+	/* 4294967295 is -1 to setresuid: a no-op that would leave the process root */
+	CHECK_EDIT("\"uid\": 0, \"gid\": 0", "\"uid\": 4294967295, \"gid\": 0",
+		   "config.json: process.user.uid: 4294967295 is out of range (0..2147483647)");
+	CHECK_EDIT("\"uid\": 0, \"gid\": 0", "\"uid\": 0, \"gid\": 2147483648",
+		   "config.json: process.user.gid: 2147483648 is out of range (0..2147483647)");
 	CHECK_EDIT("\"soft\": 1024", "\"soft\": 1025",
 		   "config.json: process.rlimits[0]: soft limit 1025 exceeds hard limit 1024");
 	CHECK_EDIT("{ \"type\": \"network\" }", "{ \"type\": \"foo\" }",

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -358,4 +359,13 @@ bool running_in_userns(void)
 	if (read_file("/proc/self/uid_map", &map, NULL, NULL) < 0)
 		return false;
 	return sscanf(map, "%lu %lu %lu", &inside, &outside, &count) != 3 || count != 4294967295UL;
+}
+
+int set_not_dumpable(ocirun_error_t *err)
+{
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return oerr(err, errno, "prctl(PR_SET_DUMPABLE, 0)");
+	if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
+		return oerr_msg(err, EPERM, "prctl(PR_SET_DUMPABLE, 0) did not take");
+	return 0;
 }

@@ -26,6 +26,9 @@ void strv_push(char ***v, const char *s);
 int read_file(const char *path, char **ret, size_t *ret_len, ocirun_error_t *err);
 /* The caller's user namespace is not the host's (its uid_map is not the full identity map). */
 bool running_in_userns(void);
+/* CVE-2019-5736: make this process not dumpable (no ptrace-mode access to /proc/self/exe and
+ * friends by the container's processes) and check that it took. */
+int set_not_dumpable(ocirun_error_t *err);
 int read_file_at(int dirfd, const char *path, char **ret, size_t *ret_len, ocirun_error_t *err);
 int read_fd_all(int fd, char **ret, size_t *ret_len, ocirun_error_t *err);
 /* Write data to an existing or new file (O_WRONLY|O_TRUNC|O_CREAT unless flags given). */

@@ -356,8 +356,7 @@ static int spawn_init(struct creation *c, struct init_ctx *ic, ocirun_error_t *e
 
 		close(ic->parent_sync_fd);
 		/* CVE-2019-5736: it enters namespaces other processes may share */
-		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-		if (ns_join_all(&c->plan, &e) < 0) {
+		if (set_not_dumpable(&e) < 0 || ns_join_all(&c->plan, &e) < 0) {
 			sync_send_error(ic->sync_fd, &e);
 			_exit(1);
 		}

@@ -188,8 +188,8 @@ __attribute__((noreturn)) static void intermediate(struct execution *x, int sock
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	/* CVE-2019-5736: not dumpable while running the ocirun binary inside
 	 * the container's namespaces. */
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	if (sync_expect(sock, SYNC_GO, &m, &err) < 0 || ns_join_all(&x->plan, &err) < 0) {
+	if (set_not_dumpable(&err) < 0 || sync_expect(sock, SYNC_GO, &m, &err) < 0 ||
+	    ns_join_all(&x->plan, &err) < 0) {
 		sync_send_error(sock, &err);
 		_exit(1);
 	}

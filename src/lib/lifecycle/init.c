@@ -255,7 +255,8 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 	 * only now: a rootless runtime must first write our uid_map, and we
 	 * our own /proc/self files, which non-dumpable makes root's. No
 	 * container process can exist before this point. */
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (set_not_dumpable(&err) < 0)
+		init_fail(c, &err);
 	fc.idmap_fds = c->idmap_fds;
 	if (c->plan->has_mnt && fs_prepare_rootfs(&fc, &err) < 0)
 		init_fail(c, &err);
