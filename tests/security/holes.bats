@@ -110,7 +110,7 @@ symlink_attack() { # DIR
 	run_ctr true
 	[ "$status" -ne 0 ]
 	requires_ocirun
-	assert_contains "$output" "must be mounted on an ordinary directory"
+	assert_contains "$output" "must be mounted on ordinary directory"
 	assert_contains "$output" "\"/$1\""
 	assert_no_leftovers
 }

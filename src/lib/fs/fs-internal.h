@@ -84,6 +84,12 @@ int fs_mount_on_fd(const char *source, int dstfd, const char *type, unsigned lon
  * destination and applies the flags with fs_remount_fd. */
 int fs_bind_on_fd(int srcfd, const char *srcpath, int dstfd, bool recursive, unsigned long set,
 		  unsigned long clear, int *ret_mnt, const char *what, ocirun_error_t *err);
+/* The same for a bind mount of the config: its flags as runc 1.2+ applies them (mount.c,
+ * bind_flags_fd): the plain ones exactly as named, atime only when set, locked ones kept in a
+ * user namespace unless explicitly cleared. */
+int fs_bind_exact_on_fd(int srcfd, const char *srcpath, int dstfd, bool recursive, unsigned long set,
+			unsigned long clear, int *ret_mnt, const char *what, ocirun_error_t *err);
+int fs_bind_flags_fd(int fd, unsigned long set, unsigned long clear, const char *what, ocirun_error_t *err);
 /* Change the MS_* flags of the mount whose root is open as fd, keeping the others. */
 int fs_remount_fd(int fd, unsigned long set, unsigned long clear, bool recursive, const char *what,
 		  ocirun_error_t *err);

@@ -81,7 +81,7 @@ int fs_idmap_open(const struct oci_spec *s, size_t i, const char *bundle, int us
 		goto out;
 	}
 	/* ro, nosuid...: set while detached, so the destination never shows the mount without them */
-	if ((mf.flags | mf.clear) && fs_remount_fd(tree, mf.flags, mf.clear, false, dest, err) < 0)
+	if ((mf.flags | mf.clear) && fs_bind_flags_fd(tree, mf.flags, mf.clear, dest, err) < 0)
 		goto out;
 	r = TAKE_FD(tree);
 out:

@@ -135,6 +135,67 @@ int fs_remount_fd(int fd, unsigned long set, unsigned long clear, bool recursive
 	return oerr(err, errno, "remount \"%s\"", what);
 }
 
+#define LOCKABLE_FLAGS (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
+#define PLAIN_FLAGS    (LOCKABLE_FLAGS | MS_NOSYMFOLLOW)
+
+/* mount_setattr for a bind's flags: the plain ones exactly as `set`; the atime mode only when one
+ * is set (noatime, relatime, strictatime; nodiratime beside any). */
+static void bind_attr(unsigned long set, struct mount_attr *a)
+{
+	ms_to_attr(set & PLAIN_FLAGS, PLAIN_FLAGS & ~set, a);
+	if (set & (ATIME_FLAGS | MS_NODIRATIME)) {
+		a->attr_clr |= MOUNT_ATTR__ATIME;
+		if (set & MS_NOATIME)
+			a->attr_set |= MOUNT_ATTR_NOATIME;
+		else if (set & MS_STRICTATIME)
+			a->attr_set |= MOUNT_ATTR_STRICTATIME;
+		if (set & MS_NODIRATIME)
+			a->attr_set |= MOUNT_ATTR_NODIRATIME;
+		else
+			a->attr_clr |= MOUNT_ATTR_NODIRATIME;
+	}
+}
+
+/* The flags of a bind mount whose options name some, as runc 1.2+ applies them (and so as its
+ * users and tests expect): ro, nosuid, nodev, noexec and nosymfollow become exactly what the
+ * options say (the ones not named are cleared); the atime mode changes only when the options set
+ * one (as mount(8): "atime" or "norelatime" alone keep the source's). In a user namespace the
+ * kernel locks the source's ro, nosuid, nodev, noexec and atime flags: the ones only implied to
+ * go are then kept, and an explicit request to clear one fails with EPERM. */
+static int bind_flags_fd(int fd, unsigned long set, unsigned long clear, const char *what,
+			 ocirun_error_t *err)
+{
+	unsigned long cur = current_flags(fd), keep, flags;
+	char proc[32];
+
+	if (!((set | clear) & BIND_FLAGS))
+		return 0; /* "bind" alone: the source's flags as they are */
+	set &= BIND_FLAGS;
+	keep = cur & LOCKABLE_FLAGS & ~clear & ~set;
+	if (fs_have_mount_api()) {
+		struct mount_attr a = {0};
+
+		bind_attr(set, &a);
+		if (mount_setattr(fd, "", AT_EMPTY_PATH, &a, sizeof(a)) == 0)
+			return 0;
+		if (errno != EPERM || !keep)
+			return oerr(err, errno, "remount \"%s\"", what);
+		a = (struct mount_attr){0};
+		bind_attr(set | keep, &a);
+		return setattr(fd, 0, &a, what, err);
+	}
+	/* MS_REMOUNT replaces every per-mount flag: the atime ones come from the source unless set */
+	flags = set & PLAIN_FLAGS;
+	flags |= set & (ATIME_FLAGS | MS_NODIRATIME) ? set & (ATIME_FLAGS | MS_NODIRATIME)
+						     : cur & (ATIME_FLAGS | MS_NODIRATIME);
+	fs_fd_proc_path(fd, proc, sizeof(proc));
+	if (mount(NULL, proc, NULL, MS_BIND | MS_REMOUNT | flags, NULL) == 0)
+		return 0;
+	if (errno == EPERM && keep && mount(NULL, proc, NULL, MS_BIND | MS_REMOUNT | flags | keep, NULL) == 0)
+		return 0;
+	return oerr(err, errno, "remount \"%s\"", what);
+}
+
 int fs_setattr_fd(int fd, uint64_t set, uint64_t clr, bool recursive, const char *what, ocirun_error_t *err)
 {
 	struct mount_attr a = {.attr_set = set, .attr_clr = clr};
@@ -173,8 +234,16 @@ static int bind_legacy(int srcfd, const char *srcpath, int dstfd, bool recursive
 	return 0;
 }
 
-int fs_bind_on_fd(int srcfd, const char *srcpath, int dstfd, bool recursive, unsigned long set,
-		  unsigned long clear, int *ret_mnt, const char *what, ocirun_error_t *err)
+typedef int (*flags_fn)(int fd, unsigned long set, unsigned long clear, const char *what,
+			ocirun_error_t *err);
+
+static int remount_add(int fd, unsigned long set, unsigned long clear, const char *what, ocirun_error_t *err)
+{
+	return fs_remount_fd(fd, set, clear, false, what, err);
+}
+
+static int bind_with(int srcfd, const char *srcpath, int dstfd, bool recursive, unsigned long set,
+		     unsigned long clear, flags_fn apply, int *ret_mnt, const char *what, ocirun_error_t *err)
 {
 	_cleanup_close_ int tree = -1;
 
@@ -189,13 +258,30 @@ int fs_bind_on_fd(int srcfd, const char *srcpath, int dstfd, bool recursive, uns
 			    srcpath[0] ? srcpath : "(fd)", what);
 	/* The flags are set while the clone is still detached: the destination never shows
 	 * the mount writable, even for an instant. */
-	if ((set | clear) && fs_remount_fd(tree, set, clear, false, what, err) < 0)
+	if ((set | clear) & BIND_FLAGS && apply(tree, set, clear, what, err) < 0)
 		return oerr_ret(err);
 	if (move_mount(tree, "", dstfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return oerr(err, errno, "bind mount \"%s\" on \"%s\": move_mount",
 			    srcpath[0] ? srcpath : "(fd)", what);
 	*ret_mnt = TAKE_FD(tree);
 	return 0;
+}
+
+int fs_bind_on_fd(int srcfd, const char *srcpath, int dstfd, bool recursive, unsigned long set,
+		  unsigned long clear, int *ret_mnt, const char *what, ocirun_error_t *err)
+{
+	return bind_with(srcfd, srcpath, dstfd, recursive, set, clear, remount_add, ret_mnt, what, err);
+}
+
+int fs_bind_exact_on_fd(int srcfd, const char *srcpath, int dstfd, bool recursive, unsigned long set,
+			unsigned long clear, int *ret_mnt, const char *what, ocirun_error_t *err)
+{
+	return bind_with(srcfd, srcpath, dstfd, recursive, set, clear, bind_flags_fd, ret_mnt, what, err);
+}
+
+int fs_bind_flags_fd(int fd, unsigned long set, unsigned long clear, const char *what, ocirun_error_t *err)
+{
+	return bind_flags_fd(fd, set, clear, what, err);
 }
 
 int fs_reopen_mount(int rootfd, const char *rootfs, const char *dest, const char *real, ocirun_error_t *err)
@@ -245,8 +331,9 @@ struct mount_ctx {
 	const char *dest; /* clean container path as configured */
 	char *real;       /* container path the destination resolved to */
 	int dstfd;
-	int mnt;    /* fd of the new mount's root, -1 until known */
-	bool bound; /* made by a bind: flags need a remount */
+	int mnt;          /* fd of the new mount's root, -1 until known */
+	int inherit_mode; /* a tmpfs without mode= over an existing directory: its mode, else -1 */
+	bool bound;       /* made by a bind: flags need a remount */
 	struct fs_mount_flags mf;
 };
 
@@ -266,8 +353,8 @@ static int do_bind(struct mount_ctx *x, ocirun_error_t *err)
 			return oerr(err, errno, "dup the idmapped mount of \"%s\"", src);
 		return 0;
 	}
-	return fs_bind_on_fd(AT_FDCWD, src, x->dstfd, x->mf.flags & MS_REC, x->mf.flags, x->mf.clear, &x->mnt,
-			     x->dest, err);
+	return fs_bind_exact_on_fd(AT_FDCWD, src, x->dstfd, x->mf.flags & MS_REC, x->mf.flags, x->mf.clear,
+				   &x->mnt, x->dest, err);
 }
 
 /* proc or sysfs refused (EPERM: a user namespace without its own pid or network namespace):
@@ -298,6 +385,12 @@ static int do_fs_mount(struct mount_ctx *x, ocirun_error_t *err)
 				  : xasprintf("context=\"%s\"", label);
 	else if (x->mf.data)
 		data = xstrdup(x->mf.data);
+	if (x->inherit_mode >= 0) {
+		char *with = data ? xasprintf("%s,mode=%o", data, x->inherit_mode)
+				  : xasprintf("mode=%o", x->inherit_mode);
+		free(data);
+		data = with;
+	}
 	if (fs_mount_on_fd(x->m->source ? x->m->source : type, x->dstfd, type, flags, data, x->dest,
 			   &first) == 0)
 		return 0;
@@ -329,10 +422,40 @@ static int check_kernfs_dest(const struct mount_ctx *x, bool bind, ocirun_error_
 		return 0;
 	if ((!bind && type && (!strcmp(type, "proc") || !strcmp(type, "sysfs"))) || !strcmp(x->dest, "/dev"))
 		return oerr_msg(err, ELOOP,
-				"%s must be mounted on an ordinary directory: \"%s\" resolves through a "
-				"symlink to \"%s\"",
+				"filesystem \"%s\" must be mounted on ordinary directory: \"%s\" resolves "
+				"through a symlink to \"%s\"",
 				bind ? "bind" : type, x->dest, x->real);
 	return 0;
+}
+
+static bool has_data_opt(const char *data, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (const char *p = data; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (!strncmp(p, key, n))
+			return true;
+	return false;
+}
+
+/* A tmpfs without mode= over a directory the image has takes that directory's mode (as runc
+ * does): the image's /tmp stays 1777, a 0710 directory stays 0710. One made here keeps tmpfs's
+ * default. -1 when not such a case. */
+static int existing_dir_mode(const struct mount_ctx *x, bool bind)
+{
+	ocirun_error_t ignored;
+	struct stat st;
+	int fd, mode = -1;
+
+	if (bind || !x->m->type || strcmp(x->m->type, "tmpfs") || has_data_opt(x->mf.data, "mode="))
+		return -1;
+	fd = fs_open_in_root(x->rootfd, x->dest, FS_NO_CREATE, &ignored);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
+		mode = (int)(st.st_mode & 07777);
+	close(fd);
+	return mode;
 }
 
 static int open_dest(struct mount_ctx *x, bool bind, ocirun_error_t *err)
@@ -351,6 +474,7 @@ static int open_dest(struct mount_ctx *x, bool bind, ocirun_error_t *err)
 		if (!S_ISDIR(st.st_mode))
 			how = FS_CREATE_FILE;
 	}
+	x->inherit_mode = existing_dir_mode(x, bind);
 	x->dstfd = fs_open_in_root(x->rootfd, x->dest, how, err);
 	if (x->dstfd < 0)
 		return x->dstfd;
@@ -368,7 +492,7 @@ static int finish_mount(struct mount_ctx *x, ocirun_error_t *err)
 		if (x->mnt < 0)
 			return x->mnt;
 		if (x->bound && (x->mf.flags | x->mf.clear) & BIND_FLAGS &&
-		    fs_remount_fd(x->mnt, x->mf.flags, x->mf.clear, false, x->dest, err) < 0)
+		    bind_flags_fd(x->mnt, x->mf.flags, x->mf.clear, x->dest, err) < 0)
 			return oerr_ret(err);
 	}
 	if (fs_setattr_fd(x->mnt, x->mf.attr_set, x->mf.attr_clr, true, x->dest, err) < 0)
@@ -424,7 +548,14 @@ int fs_apply_mount(const struct fs_config *c, int rootfd, size_t i, ocirun_error
 {
 	const struct oci_mount *m = &c->spec->mounts[i];
 	_cleanup_free_ char *dest = fs_path_clean(m->destination ? m->destination : "");
-	struct mount_ctx x = {.c = c, .m = m, .i = i, .rootfd = rootfd, .dest = dest, .dstfd = -1, .mnt = -1};
+	struct mount_ctx x = {.c = c,
+			      .m = m,
+			      .i = i,
+			      .rootfd = rootfd,
+			      .dest = dest,
+			      .dstfd = -1,
+			      .mnt = -1,
+			      .inherit_mode = -1};
 	int r = apply(&x, err);
 
 	if (x.dstfd >= 0)
