@@ -402,6 +402,36 @@ static int apply(const cgroup_t *cg, const struct oci_resources *res, bool updat
 	return 0;
 }
 
+/* The init would join a frozen cgroup and stop before it ran, with create
+ * waiting for it forever: refuse, as runc does. Whatever enters freezes when
+ * the v1 freezer.state is not THAWED (FROZEN, FREEZING, or a frozen parent)
+ * or the v2 cgroup.freeze is 1 or "frozen 1" is inherited from a parent. */
+static int refuse_frozen(const cgroup_t *cg, ocirun_error_t *err)
+{
+	for (size_t i = 0; i < cg->n_hiers; i++) {
+		const struct cg_hier *h = &cg->hiers[i];
+		_cleanup_free_ char *s = NULL;
+		const char *file = NULL;
+		uint64_t v = 0;
+
+		if (!h->path)
+			continue;
+		if (!h->unified && cg_list_has(h->controllers, "freezer")) {
+			if (cg_read(h->path, "freezer.state", &s, NULL) == 0 && strcmp(s, "THAWED") != 0)
+				file = "freezer.state";
+		} else if (h->unified) {
+			if (cg_read(h->path, "cgroup.freeze", &s, NULL) == 0 && strcmp(s, "0") != 0)
+				file = "cgroup.freeze";
+			else if (cg_read_key(h->path, "cgroup.events", "frozen", &v, NULL) == 0 && v == 1)
+				file = "cgroup.events";
+		}
+		if (file)
+			return oerr_msg(err, EBUSY, "container's cgroup unexpectedly frozen (%s in \"%s\")",
+					file, h->path);
+	}
+	return 0;
+}
+
 int cgroup_create(const struct cgroup_opts *o, const struct oci_resources *res, cgroup_t **ret,
 		  ocirun_error_t *err)
 {
@@ -427,7 +457,8 @@ int cgroup_create(const struct cgroup_opts *o, const struct oci_resources *res, 
 		memset(&infos[i].h, 0, sizeof(infos[i].h));
 	}
 	infos_free(infos, n);
-	if (create_dirs(cg, o->rootless, err) < 0 || apply(cg, res, false, err) < 0) {
+	if (create_dirs(cg, o->rootless, err) < 0 || refuse_frozen(cg, err) < 0 ||
+	    apply(cg, res, false, err) < 0) {
 		cgroup_destroy(cg, NULL);
 		cgroup_free(cg);
 		return oerr_ret(err);

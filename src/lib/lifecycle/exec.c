@@ -320,13 +320,17 @@ int ocirun_exec(const struct ocirun_ctx *ctx, const struct ocirun_exec_opts *eo,
 	if (!eo->detach)
 		sigprocmask(SIG_BLOCK, &mask, &old);
 	r = prepare(&x, ctx, eo, err);
-	if (r == 0)
-		r = spawn_exec(&x, eo, err);
-	/* release the state lock: the process may run for long */
+	/* Release the state lock before anything enters the container's cgroup:
+	 * in a paused container (--ignore-paused) the intermediate freezes, and
+	 * neither it (a copy of the fd) nor we (waiting for it) may then hold
+	 * the lock that resume, state, kill and delete take. The joins are
+	 * pinned by fds; a delete racing us kills what entered the cgroup. */
 	if (x.o.dirfd >= 0) {
 		close(x.o.dirfd);
 		x.o.dirfd = -1;
 	}
+	if (r == 0)
+		r = spawn_exec(&x, eo, err);
 	if (r == 0 && (r = finish_exec(&x, eo, err)) < 0) {
 		syscall(SYS_pidfd_send_signal, x.pidfd, SIGKILL, NULL, 0);
 		waitpid(x.pid, NULL, 0);
