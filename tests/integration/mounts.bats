@@ -280,3 +280,108 @@ teardown() {
 	assert_eq "${lines[0]}" "block special file 7:c8 660"
 	assert_eq "${lines[1]}" "fifo 644"
 }
+
+# --- bind flags as runc 1.2+ applies them (runc's mounts_sshfs.bats, run here on a tmpfs) ---
+
+# flag_src OPTS: a host tmpfs at $TEST_TMP/fsrc whose bind is remounted with OPTS (ro, noexec...).
+flag_src() {
+	mkdir -p "$TEST_TMP/fsrc"
+	mount -t tmpfs -o size=1m tmpfs "$TEST_TMP/fsrc"
+	mount --bind -o "remount,$1" "$TEST_TMP/fsrc" "$TEST_TMP/fsrc"
+}
+
+# bind_opts OPTION...: the per-mount options /mnt gets from a bind of $TEST_TMP/fsrc with OPTION...
+bind_opts() {
+	add_bind "$TEST_TMP/fsrc" /mnt "$@"
+	run_ctr awk '$5 == "/mnt" {print $6}' /proc/self/mountinfo
+	echo "options: $output" >&2
+	[ "$status" -eq 0 ]
+}
+
+@test "mounts: a bind with no flag options keeps the source's flags" {
+	flag_src ro,noexec,nodiratime
+	bind_opts bind
+	has_opt "$output" ro
+	has_opt "$output" noexec
+	has_opt "$output" nodiratime
+}
+
+@test "mounts: a bind with flag options gets exactly those, the others cleared" {
+	flag_src ro,noexec,nosymfollow
+	bind_opts bind nosuid nodev
+	has_opt "$output" rw
+	has_opt "$output" nosuid
+	has_opt "$output" nodev
+	! has_opt "$output" noexec
+	! has_opt "$output" nosymfollow
+}
+
+@test "mounts: a bind keeps the source's atime mode unless it sets one" {
+	flag_src noatime
+	bind_opts bind nosuid atime
+	has_opt "$output" noatime
+	rm -rf "$BUNDLE" && make_bundle
+	bind_opts bind relatime
+	! has_opt "$output" noatime
+	has_opt "$output" relatime
+}
+
+@test "mounts: in a user namespace, locked flags only implied to go are kept" {
+	flag_src ro,nosuid
+	userns_config
+	bind_opts bind nodev
+	has_opt "$output" ro
+	has_opt "$output" nosuid
+	has_opt "$output" nodev
+}
+
+@test "mounts: in a user namespace, an explicit clear of a locked flag fails" {
+	flag_src ro
+	userns_config
+	add_bind "$TEST_TMP/fsrc" /mnt bind rw
+	run_ctr true
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "/mnt"
+	assert_no_leftovers
+}
+
+@test "mounts: a tmpfs without mode= takes the mode of the directory it covers" {
+	mkdir -p "$BUNDLE/rootfs/t710"
+	chmod 0710 "$BUNDLE/rootfs/t710"
+	add_mount '{"destination": "/t710", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"]}'
+	add_mount '{"destination": "/texplicit", "type": "tmpfs", "source": "tmpfs", "options": ["mode=1500"]}'
+	add_mount '{"destination": "/new/dir", "type": "tmpfs", "source": "tmpfs", "options": []}'
+	mkdir -p "$BUNDLE/rootfs/texplicit"
+	chmod 0710 "$BUNDLE/rootfs/texplicit"
+	run_ctr stat -c %a /t710 /texplicit /new/dir
+	[ "$status" -eq 0 ]
+	assert_eq "${lines[*]}" "710 1500 1777" "modes"
+	assert_eq "$(stat -c %a "$BUNDLE/rootfs/texplicit")" 710 "the covered directory"
+}
+
+@test "mounts: a read-only /dev is filled before it is made read-only" {
+	update_config '.mounts |= map(if .destination == "/dev" then .options += ["ro"] else . end)'
+	run_ctr sh -c 'awk "\$5 == \"/dev\" {print \$6}" /proc/self/mountinfo; [ -c /dev/null ] && [ -d /dev/pts ] && echo filled'
+	[ "$status" -eq 0 ]
+	has_opt "${lines[0]}" ro
+	assert_eq "${lines[1]}" filled
+}
+
+@test "mounts: masked directories share one tmpfs; a path listed twice is masked once" {
+	mkdir -p "$BUNDLE/rootfs/m1" "$BUNDLE/rootfs/m2"
+	update_config '.linux.maskedPaths += ["/m1", "/m2", "/m1"]'
+	run_ctr sh -c 'stat -c %d /m1 /m2; grep -c " /m1 " /proc/self/mountinfo'
+	[ "$status" -eq 0 ]
+	assert_eq "${lines[0]}" "${lines[1]}" "device of /m1 and /m2"
+	assert_eq "${lines[2]}" 1 "mounts on /m1"
+}
+
+@test "mounts: a bind source inside the root may be made by an earlier mount" {
+	mkdir -p "$TEST_TMP/a/x"
+	echo from-a >"$TEST_TMP/a/x/file"
+	add_bind "$TEST_TMP/a" /mnt rbind
+	add_bind "$BUNDLE/rootfs/mnt/x" /final rbind
+	run_ctr cat /final/file
+	[ "$status" -eq 0 ]
+	assert_eq "$output" from-a
+}

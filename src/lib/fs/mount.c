@@ -510,6 +510,9 @@ static int apply(struct mount_ctx *x, ocirun_error_t *err)
 	if (fs_parse_mount_options(x->m->options, &x->mf, err) < 0)
 		return oerr_ret(err);
 	bind = is_bind(x->m, &x->mf);
+	/* a read-only /dev is filled first and made read-only by fs_prepare_rootfs */
+	if (!bind && !strcmp(x->dest, "/dev"))
+		x->mf.flags &= ~(unsigned long)MS_RDONLY;
 	if (!bind && !x->m->type)
 		return oerr_msg(err, EINVAL, "no type and no bind option");
 	if (bind && !x->m->source)

@@ -61,6 +61,33 @@ static bool setup_dev_needed(const struct oci_spec *s)
 	return true;
 }
 
+/* A /dev mounted with "ro" (not a bind) was mounted writable so that its nodes, symlinks and
+ * /dev/pts could be made in it (runc does the same): read-only now. */
+static int readonly_dev(const struct oci_spec *s, int rootfd, ocirun_error_t *err)
+{
+	for (size_t i = s->n_mounts; i-- > 0;) {
+		const struct oci_mount *m = &s->mounts[i];
+		_cleanup_free_ char *dest = fs_path_clean(m->destination ? m->destination : "");
+		struct fs_mount_flags mf;
+		bool ro;
+
+		if (strcmp(dest, "/dev") != 0)
+			continue;
+		if (fs_parse_mount_options(m->options, &mf, err) < 0)
+			return oerr_ret(err);
+		ro =
+		    (mf.flags & MS_RDONLY) && !(mf.flags & MS_BIND) && !(m->type && !strcmp(m->type, "bind"));
+		fs_mount_flags_done(&mf);
+		if (!ro)
+			return 0;
+		_cleanup_close_ int fd = fs_open_in_root(rootfd, "/dev", FS_NO_CREATE, err);
+		if (fd < 0)
+			return oerr_ret(err);
+		return fs_remount_fd(fd, MS_RDONLY, 0, false, "/dev", err);
+	}
+	return 0;
+}
+
 int fs_prepare_rootfs(const struct fs_config *c, ocirun_error_t *err)
 {
 	const char *prop = propagation_name(c);
@@ -98,7 +125,7 @@ int fs_prepare_rootfs(const struct fs_config *c, ocirun_error_t *err)
 			return oerr_ret(err);
 	if (setup_dev_needed(c->spec) && fs_setup_dev(c, rootfd, err) < 0)
 		return oerr_prefix(err, "set up /dev");
-	return 0;
+	return readonly_dev(c->spec, rootfd, err);
 }
 
 static int pivot(const char *rootfs, ocirun_error_t *err)
@@ -229,28 +256,41 @@ static int open_dev_null(int rootfd, ocirun_error_t *err)
 	return TAKE_FD(fd);
 }
 
-static int mask_dir(int fd, const char *path, ocirun_error_t *err)
+/* Masked directories share one empty read-only tmpfs (as runc's do): made once, then a clone of
+ * it is attached on each. */
+static int mask_dir(int fd, const char *path, int *masktmp, ocirun_error_t *err)
 {
-	_cleanup_close_ int fsfd = -1, mnt = -1;
+	_cleanup_close_ int fsfd = -1, clone = -1;
 
 	if (!fs_have_mount_api())
 		return fs_mount_on_fd("tmpfs", fd, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
 				      "size=0k", path, err);
-	fsfd = fsopen("tmpfs", FSOPEN_CLOEXEC);
-	if (fsfd < 0 || fsconfig(fsfd, FSCONFIG_SET_STRING, "source", "tmpfs", 0) < 0 ||
-	    fsconfig(fsfd, FSCONFIG_SET_STRING, "size", "0", 0) < 0 ||
-	    fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-		return oerr(err, errno, "create a tmpfs to mask \"%s\"", path);
-	mnt = fsmount(fsfd, FSMOUNT_CLOEXEC,
-		      MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
-	if (mnt < 0)
-		return oerr(err, errno, "create a tmpfs to mask \"%s\"", path);
-	if (move_mount(mnt, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+	if (*masktmp < 0) {
+		fsfd = fsopen("tmpfs", FSOPEN_CLOEXEC);
+		if (fsfd < 0 || fsconfig(fsfd, FSCONFIG_SET_STRING, "source", "tmpfs", 0) < 0 ||
+		    fsconfig(fsfd, FSCONFIG_SET_STRING, "size", "0", 0) < 0 ||
+		    fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+			return oerr(err, errno, "create a tmpfs to mask \"%s\"", path);
+		*masktmp =
+		    fsmount(fsfd, FSMOUNT_CLOEXEC,
+			    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+		if (*masktmp < 0)
+			return oerr(err, errno, "create a tmpfs to mask \"%s\"", path);
+	}
+	clone = open_tree(*masktmp, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (clone < 0)
+		return oerr(err, errno, "clone the masking tmpfs for \"%s\"", path);
+	if (move_mount(clone, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return oerr(err, errno, "mount a tmpfs on \"%s\"", path);
 	return 0;
 }
 
-static int mask_path(int rootfd, const char *path, int *devnull, ocirun_error_t *err)
+struct masking {
+	int devnull; /* the checked /dev/null, opened at the first masked file */
+	int tmpfs;   /* the shared tmpfs, made at the first masked directory */
+};
+
+static int mask_path(int rootfd, const char *path, struct masking *mk, ocirun_error_t *err)
 {
 	_cleanup_close_ int fd =
 	    fs_openat2(rootfd, path, O_PATH | O_CLOEXEC, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
@@ -264,26 +304,46 @@ static int mask_path(int rootfd, const char *path, int *devnull, ocirun_error_t 
 	if (fstat(fd, &st) < 0)
 		return oerr(err, errno, "stat \"%s\"", path);
 	if (S_ISDIR(st.st_mode))
-		return mask_dir(fd, path, err);
-	if (*devnull < 0 && (*devnull = open_dev_null(rootfd, err)) < 0)
-		return *devnull;
-	return fs_bind_on_fd(*devnull, "", fd, false, 0, 0, &mnt, path, err);
+		return mask_dir(fd, path, &mk->tmpfs, err);
+	if (mk->devnull < 0 && (mk->devnull = open_dev_null(rootfd, err)) < 0)
+		return mk->devnull;
+	return fs_bind_on_fd(mk->devnull, "", fd, false, 0, 0, &mnt, path, err);
+}
+
+/* The same path listed twice is masked once (a second mount on it would stack). */
+static bool listed_before(char *const *v, size_t i)
+{
+	_cleanup_free_ char *p = fs_path_clean(v[i]);
+
+	for (size_t j = 0; j < i; j++) {
+		_cleanup_free_ char *q = fs_path_clean(v[j]);
+		if (!strcmp(p, q))
+			return true;
+	}
+	return false;
 }
 
 int fs_finalize_rootfs(const struct fs_config *c, ocirun_error_t *err)
 {
 	const struct oci_linux *l = c->spec->linux_;
 	_cleanup_close_ int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	_cleanup_close_ int devnull = -1;
+	struct masking mk = {.devnull = -1, .tmpfs = -1};
+	int r = 0;
 
 	if (rootfd < 0)
 		return oerr(err, errno, "open \"/\"");
 	for (size_t i = 0; l && l->readonly_paths && l->readonly_paths[i]; i++)
 		if (readonly_path(rootfd, l->readonly_paths[i], err) < 0)
 			return oerr_prefix(err, "linux.readonlyPaths[%zu]", i);
-	for (size_t i = 0; l && l->masked_paths && l->masked_paths[i]; i++)
-		if (mask_path(rootfd, l->masked_paths[i], &devnull, err) < 0)
-			return oerr_prefix(err, "linux.maskedPaths[%zu]", i);
+	for (size_t i = 0; r == 0 && l && l->masked_paths && l->masked_paths[i]; i++)
+		if (!listed_before(l->masked_paths, i) && mask_path(rootfd, l->masked_paths[i], &mk, err) < 0)
+			r = oerr_prefix(err, "linux.maskedPaths[%zu]", i);
+	if (mk.devnull >= 0)
+		close(mk.devnull);
+	if (mk.tmpfs >= 0)
+		close(mk.tmpfs);
+	if (r < 0)
+		return r;
 	if (c->spec->root && c->spec->root->readonly &&
 	    fs_remount_fd(rootfd, MS_RDONLY, 0, false, "/", err) < 0)
 		return oerr_prefix(err, "root.readonly");

@@ -46,7 +46,9 @@ static bool proc_dest_allowed(const char *dest, const char *type, bool bind)
 	return false;
 }
 
-static int check_mount(const struct oci_mount *m, size_t i, const char *bundle, ocirun_error_t *err)
+/* roots: the container's root as given and as resolved (either may be NULL) */
+static int check_mount(const struct oci_mount *m, size_t i, const char *bundle, const char *const roots[2],
+		       ocirun_error_t *err)
 {
 	_cleanup_free_ char *dest = NULL, *src = NULL;
 	struct fs_mount_flags mf;
@@ -90,6 +92,11 @@ static int check_mount(const struct oci_mount *m, size_t i, const char *bundle, 
 	if (!m->source || !m->source[0])
 		return oerr_msg(err, EINVAL, "mounts[%zu].source: a bind mount needs a source", i);
 	src = fs_bind_source(bundle, m->source);
+	/* a source inside the container's root may be made by an earlier mount (runc's mount order
+	 * tests bind parts of the tree being built): it is checked when it is mounted */
+	for (int k = 0; k < 2; k++)
+		if (roots[k] && fs_path_under(src, roots[k]))
+			return 0;
 	if (stat(src, &st) < 0)
 		return oerr(err, errno, "mounts[%zu].source (for \"%s\"): stat \"%s\"", i, dest, src);
 	return 0;
@@ -148,8 +155,11 @@ int fs_validate(const struct oci_spec *s, const char *bundle, ocirun_error_t *er
 {
 	if (check_root(s->root, bundle, err) < 0 || fs_overlay_validate(s, bundle, err) < 0)
 		return oerr_ret(err);
+	_cleanup_free_ char *given = s->root && s->root->path ? fs_bind_source(bundle, s->root->path) : NULL;
+	_cleanup_free_ char *rootfs = given ? realpath(given, NULL) : NULL;
+
 	for (size_t i = 0; i < s->n_mounts; i++)
-		if (check_mount(&s->mounts[i], i, bundle, err) < 0)
+		if (check_mount(&s->mounts[i], i, bundle, (const char *const[2]){given, rootfs}, err) < 0)
 			return oerr_ret(err);
 	return check_linux(s->linux_, err);
 }
