@@ -47,6 +47,32 @@ teardown() {
 	assert_no_leftovers
 }
 
+@test "cgroups: a second container in an occupied cgroup is refused; the first is untouched" {
+	update_config '.linux.cgroupsPath = $p' --arg p "/$ID-cg"
+	set_args sleep 1000
+	start_detached
+	local pid
+	pid="$(ctr_pid "$ID")"
+	run_rt run -d -b "$BUNDLE" "$ID-2"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "container's cgroup is not empty"
+	run_rt create -b "$BUNDLE" "$ID-3"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "container's cgroup is not empty"
+	[ ! -e "$TEST_ROOT/$ID-2" ] && [ ! -e "$TEST_ROOT/$ID-3" ]
+	assert_eq "$(ctr_status "$ID")" running "first container"
+	kill -0 "$pid"
+	grep -qx "$pid" "$(cgroup_dir "$pid" pids)/cgroup.procs"
+}
+
+@test "cgroups: pids.limit 0 is a limit of 1, not unlimited" {
+	requires pids
+	update_config '.linux.resources.pids = {"limit": 0}'
+	set_args sleep 1000
+	start_detached
+	assert_eq "$(cat "$(cgroup_dir "$(ctr_pid "$ID")" pids)/pids.max")" 1 pids.max
+}
+
 @test "cgroups: memory limit" {
 	requires memory
 	update_config '.linux.resources.memory = {"limit": 33554432}'

@@ -415,9 +415,15 @@ bool cg_want_devices(const struct oci_resources *r)
 
 int cg_apply_pids(const char *dir, const struct oci_resources *res, bool update, ocirun_error_t *err)
 {
-	(void)update;
-	if (res->pids->limit > 0)
-		return cg_set(dir, "pids.max", "pids.limit", err, "%" PRId64, res->pids->limit);
+	int64_t limit = res->pids->limit;
+
+	/* runtime-spec 1.2: 0 is a limit, not "unlimited"; the kernel's pids.max 0 would let not even
+	 * the init in, and systemd has no TasksMax=0: 1, as runc maps it for both drivers. (`update`
+	 * keeps runc's flag meaning: 0 leaves the value alone, resolved before this.) */
+	if (limit == 0 && !update)
+		limit = 1;
+	if (limit > 0)
+		return cg_set(dir, "pids.max", "pids.limit", err, "%" PRId64, limit);
 	return cg_set(dir, "pids.max", "pids.limit", err, "max");
 }
 

@@ -432,6 +432,25 @@ static int refuse_frozen(const cgroup_t *cg, ocirun_error_t *err)
 	return 0;
 }
 
+/* A cgroup that already holds processes belongs to someone else (another container, a service):
+ * joining it would mix them with the container's, and delete would kill them. Refused, as runc
+ * does; every hierarchy is looked at, not only one. */
+static int refuse_populated(const cgroup_t *cg, ocirun_error_t *err)
+{
+	for (size_t i = 0; i < cg->n_hiers; i++) {
+		const struct cg_hier *h = &cg->hiers[i];
+		_cleanup_free_ pid_t *pids = NULL;
+		size_t n = 0;
+
+		if (!h->path || cg_read_pids(h->path, &pids, &n, NULL) < 0 || n == 0)
+			continue;
+		return oerr_msg(err, EBUSY,
+				"container's cgroup is not empty: %zu process(es) found in \"%s\"", n,
+				h->path);
+	}
+	return 0;
+}
+
 int cgroup_create(const struct cgroup_opts *o, const struct oci_resources *res, cgroup_t **ret,
 		  ocirun_error_t *err)
 {
@@ -457,8 +476,8 @@ int cgroup_create(const struct cgroup_opts *o, const struct oci_resources *res, 
 		memset(&infos[i].h, 0, sizeof(infos[i].h));
 	}
 	infos_free(infos, n);
-	if (create_dirs(cg, o->rootless, err) < 0 || refuse_frozen(cg, err) < 0 ||
-	    apply(cg, res, false, err) < 0) {
+	if (create_dirs(cg, o->rootless, err) < 0 || refuse_populated(cg, err) < 0 ||
+	    refuse_frozen(cg, err) < 0 || apply(cg, res, false, err) < 0) {
 		cgroup_destroy(cg, NULL);
 		cgroup_free(cg);
 		return oerr_ret(err);
