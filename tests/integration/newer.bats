@@ -66,6 +66,28 @@ teardown() {
 	assert_contains "$output" "Cpus_allowed_list:	1"
 }
 
+@test "newer: the runtime's CPU affinity is not inherited (run and exec), the cpuset is" {
+	[ "$(nproc)" -ge 2 ] || skip "needs 2 CPUs"
+	local all
+	all="$(awk '/^Cpus_allowed_list/ {print $2}' /proc/self/status)"
+	set_args sh -c 'grep Cpus_allowed_list /proc/self/status'
+	run taskset -c 0 "$RUNTIME" --root "$TEST_ROOT" run -b "$BUNDLE" "$ID" </dev/null
+	[ "$status" -eq 0 ]
+	assert_eq "$output" "Cpus_allowed_list:	$all" "affinity of the init under taskset -c 0"
+	set_args sleep 1000
+	start_detached
+	run taskset -c 0 "$RUNTIME" --root "$TEST_ROOT" exec "$ID" grep Cpus_allowed_list /proc/self/status
+	[ "$status" -eq 0 ]
+	assert_eq "$output" "Cpus_allowed_list:	$all" "affinity of an exec under taskset -c 0"
+	requires cgroup_v1
+	rt delete -f "$ID"
+	update_config '.linux.resources.cpu = {"cpus": "1"}'
+	set_args sh -c 'grep Cpus_allowed_list /proc/self/status'
+	run taskset -c 0 "$RUNTIME" --root "$TEST_ROOT" run -b "$BUNDLE" "$ID" </dev/null
+	[ "$status" -eq 0 ]
+	assert_eq "$output" "Cpus_allowed_list:	1" "affinity with cpuset.cpus 1"
+}
+
 @test "newer: linux.memoryPolicy binds memory to node 0" {
 	runc_gap "linux.memoryPolicy ignored"
 	update_config '.linux.memoryPolicy = {"mode": "MPOL_BIND", "nodes": "0"}'

@@ -268,7 +268,13 @@ int proc_attrs_apply(const struct oci_process *p, const struct oci_linux *l, oci
 			return oerr_ret(err);
 		if (sched_setaffinity(0, sizeof(set), &set) < 0)
 			return oerr(err, errno, "process.execCPUAffinity.initial: sched_setaffinity");
+		return 0;
 	}
+	/* Not the runtime's affinity (`taskset -c 0 ocirun run`, a systemd CPUAffinity=): every CPU,
+	 * which the kernel narrows to the container's cpuset, as runc resets it. */
+	memset(&set, 0xff, sizeof(set));
+	if (sched_setaffinity(0, sizeof(set), &set) < 0)
+		return oerr(err, errno, "reset the CPU affinity: sched_setaffinity");
 	return 0;
 }
 
