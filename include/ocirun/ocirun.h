@@ -22,6 +22,7 @@ struct ocirun_create_opts {
 	const char *bundle; /* default "." */
 	const char *pid_file;
 	const char *console_socket;
+	const char *pidfd_socket; /* --pidfd-socket: a pidfd of the init is sent there */
 	bool no_pivot;
 	bool no_new_keyring;
 	int preserve_fds;
@@ -66,6 +67,7 @@ struct ocirun_exec_opts {
 	int preserve_fds;
 	const char *pid_file;
 	const char *console_socket;
+	const char *pidfd_socket; /* --pidfd-socket: a pidfd of the process is sent there */
 	bool detach;
 	bool ignore_paused;
 };

@@ -11,6 +11,7 @@ static const char create_help[] =
     "  -b, --bundle DIR         bundle directory (default: current directory)\n"
     "  --pid-file FILE          write the init's host PID to FILE\n"
     "  --console-socket PATH    send the pty master to this unix socket (process.terminal)\n"
+    "  --pidfd-socket PATH      send a pidfd of the init to this unix socket\n"
     "  --no-pivot               MS_MOVE + chroot instead of pivot_root\n"
     "  --no-new-keyring         keep the caller's session keyring\n"
     "  --preserve-fds N         pass N extra fds (from fd 3) to the container\n";
@@ -19,11 +20,21 @@ static const char run_help[] = "  -d, --detach             do not wait for the c
 
 static int parse_create(const char *cmd, bool is_run, int argc, char **argv, struct ocirun_create_opts *o)
 {
-	enum { OPT_PID = 256, OPT_CONSOLE, OPT_NOPIVOT, OPT_NOKEYRING, OPT_PRESERVE, OPT_KEEP, OPT_NOSUB };
+	enum {
+		OPT_PID = 256,
+		OPT_CONSOLE,
+		OPT_NOPIVOT,
+		OPT_NOKEYRING,
+		OPT_PRESERVE,
+		OPT_KEEP,
+		OPT_NOSUB,
+		OPT_PIDFD
+	};
 	static const struct option opts[] = {
 	    {"bundle", required_argument, NULL, 'b'},
 	    {"pid-file", required_argument, NULL, OPT_PID},
 	    {"console-socket", required_argument, NULL, OPT_CONSOLE},
+	    {"pidfd-socket", required_argument, NULL, OPT_PIDFD},
 	    {"no-pivot", no_argument, NULL, OPT_NOPIVOT},
 	    {"no-new-keyring", no_argument, NULL, OPT_NOKEYRING},
 	    {"preserve-fds", required_argument, NULL, OPT_PRESERVE},
@@ -46,6 +57,9 @@ static int parse_create(const char *cmd, bool is_run, int argc, char **argv, str
 			break;
 		case OPT_CONSOLE:
 			o->console_socket = optarg;
+			break;
+		case OPT_PIDFD:
+			o->pidfd_socket = optarg;
 			break;
 		case OPT_NOPIVOT:
 			o->no_pivot = true;

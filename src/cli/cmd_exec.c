@@ -11,6 +11,7 @@ static const char exec_help[] =
     "  -p, --process FILE       a process.json to run (replaces the flags below)\n"
     "  -t, --tty                allocate a pseudo-TTY\n"
     "  --console-socket PATH    send the pty master to this unix socket\n"
+    "  --pidfd-socket PATH      send a pidfd of the process to this unix socket\n"
     "  --cwd DIR                working directory\n"
     "  -e, --env KEY=VALUE      add an environment variable (repeatable)\n"
     "  -u, --user UID[:GID]     run as this user\n"
@@ -33,12 +34,14 @@ CMD(exec)
 		OPT_IGNORE,
 		OPT_LABEL,
 		OPT_APPARMOR,
-		OPT_CGROUP
+		OPT_CGROUP,
+		OPT_PIDFD
 	};
 	static const struct option opts[] = {
 	    {"process", required_argument, NULL, 'p'},
 	    {"tty", no_argument, NULL, 't'},
 	    {"console-socket", required_argument, NULL, OPT_CONSOLE},
+	    {"pidfd-socket", required_argument, NULL, OPT_PIDFD},
 	    {"cwd", required_argument, NULL, OPT_CWD},
 	    {"env", required_argument, NULL, 'e'},
 	    {"user", required_argument, NULL, 'u'},
@@ -92,6 +95,9 @@ CMD(exec)
 			break;
 		case 'd':
 			o.detach = true;
+			break;
+		case OPT_PIDFD:
+			o.pidfd_socket = optarg;
 			break;
 		case OPT_PID:
 			o.pid_file = optarg;

@@ -359,3 +359,40 @@ RFC3339='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-
 	run "$RUNTIME" no-such-command
 	[ "$status" -ne 0 ]
 }
+
+# pidfd_listener: build/tests/pidfd_kill on $TEST_TMP/pidfd.sock, in the background; it kills
+# through the pidfd it is sent. Its output goes to $TEST_TMP/pidfd.out.
+pidfd_listener() {
+	rm -f "$TEST_TMP/pidfd.sock" "$TEST_TMP/pidfd.ready"
+	"$REPO/build/tests/pidfd_kill" "$TEST_TMP/pidfd.sock" "$TEST_TMP/pidfd.ready" >"$TEST_TMP/pidfd.out" 2>&1 &
+	PIDFD_KILLER=$!
+	track_pid "$PIDFD_KILLER"
+	wait_for_file "$TEST_TMP/pidfd.ready"
+}
+
+@test "lifecycle: create --pidfd-socket hands over a pidfd of the init" {
+	set_args sleep 1000
+	pidfd_listener
+	create_ctr "$ID" --pidfd-socket "$TEST_TMP/pidfd.sock"
+	wait "$PIDFD_KILLER"
+	assert_contains "$(cat "$TEST_TMP/pidfd.out")" "pidfd"
+	wait_for_status "$ID" stopped
+}
+
+@test "lifecycle: run -d and exec --pidfd-socket hand over pidfds of their processes" {
+	set_args sleep 1000
+	pidfd_listener
+	run_rt run -d --pidfd-socket "$TEST_TMP/pidfd.sock" -b "$BUNDLE" "$ID"
+	[ "$status" -eq 0 ]
+	wait "$PIDFD_KILLER"
+	wait_for_status "$ID" stopped
+	rt delete "$ID"
+
+	start_detached
+	pidfd_listener
+	run_rt exec -d --pid-file "$TEST_TMP/exec.pid" --pidfd-socket "$TEST_TMP/pidfd.sock" "$ID" sleep 1000
+	[ "$status" -eq 0 ]
+	wait "$PIDFD_KILLER"
+	wait_for_exit "$(cat "$TEST_TMP/exec.pid")"
+	assert_eq "$(ctr_status "$ID")" running "the container after its exec was killed"
+}

@@ -496,6 +496,9 @@ static int drive_init(struct creation *c, ocirun_error_t *err)
 		return oerr_ret(err);
 	if (c->o->pid_file && write_pid_file(c->o->pid_file, c->pid, err) < 0)
 		return oerr_ret(err);
+	/* run hands it over once the program runs (as runc): a receiver may use it at once */
+	if (c->mode != MODE_RUN && c->o->pidfd_socket && send_pidfd(c->o->pidfd_socket, c->pidfd, err) < 0)
+		return oerr_ret(err);
 	fault_point("create-done");
 	return 0;
 }
@@ -621,6 +624,8 @@ int ocirun_run(const struct ocirun_ctx *ctx, const struct ocirun_create_opts *o,
 		sigprocmask(SIG_BLOCK, &mask, &old);
 	r = do_create(&c, err);
 	if (r == 0 && (r = wait_exec(&c, err)) < 0)
+		create_abort(&c);
+	if (r == 0 && o->pidfd_socket && (r = send_pidfd(o->pidfd_socket, c.pidfd, err)) < 0)
 		create_abort(&c);
 	/* the lock would block `state`, `kill` and the rest while we wait */
 	if (c.dirfd >= 0) {

@@ -266,6 +266,8 @@ static int finish_exec(struct execution *x, const struct ocirun_exec_opts *eo, o
 		return oerr_msg(err, e.code, "%s", e.msg);
 	if (eo->pid_file && write_pid_file(eo->pid_file, x->pid, err) < 0)
 		return oerr_ret(err);
+	if (eo->pidfd_socket && send_pidfd(eo->pidfd_socket, x->pidfd, err) < 0)
+		return oerr_ret(err);
 	return 0;
 }
 

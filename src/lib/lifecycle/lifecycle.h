@@ -118,6 +118,8 @@ int wait_foreground(pid_t pid, int pidfd, int console_fd, const sigset_t *mask, 
 void forwarded_signals(sigset_t *mask);
 /* --pid-file: the pid written atomically (tmp + rename), as runc does. */
 int write_pid_file(const char *path, pid_t pid, ocirun_error_t *err);
+/* --pidfd-socket: connect to the unix socket and send pidfd (SCM_RIGHTS), as runc hands it over. */
+int send_pidfd(const char *socket_path, int pidfd, ocirun_error_t *err);
 
 /* LSM fields and Intel RDT, refused with a reason where this host lacks
  * them: apparmorProfile without AppArmor and intelRdt without resctrl are

@@ -113,3 +113,15 @@ int write_pid_file(const char *path, pid_t pid, ocirun_error_t *err)
 	}
 	return 0;
 }
+
+int send_pidfd(const char *socket_path, int pidfd, ocirun_error_t *err)
+{
+	_cleanup_close_ int sock = -1;
+
+	if (pidfd < 0)
+		return oerr_msg(err, ENOSYS, "--pidfd-socket \"%s\": this kernel gives no pidfd (Linux 5.3)",
+				socket_path);
+	if (term_connect(socket_path, &sock, err) < 0 || term_send_fd_sock(sock, pidfd, NULL, err) < 0)
+		return oerr_prefix(err, "--pidfd-socket \"%s\"", socket_path);
+	return 0;
+}
