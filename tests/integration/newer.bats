@@ -27,6 +27,17 @@ teardown() {
 	[[ "$output" =~ monotonic[[:space:]]+3600[[:space:]] ]]
 }
 
+@test "newer: linux.timeOffsets with a new user namespace" {
+	runc_gap "no time namespace support"
+	userns_config
+	update_config '.linux.namespaces += [{"type": "time"}]
+		| .linux.timeOffsets = {"monotonic": {"secs": 7881, "nanosecs": 2718281}}'
+	set_args cat /proc/self/timens_offsets
+	run_ctr
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ monotonic[[:space:]]+7881[[:space:]]+2718281 ]]
+}
+
 @test "newer: linux.personality LINUX32 makes uname report a 32-bit machine" {
 	runc_gap "linux.personality ignored"
 	update_config '.linux.personality = {"domain": "LINUX32"}'

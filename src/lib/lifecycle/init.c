@@ -184,6 +184,11 @@ static void init_namespaces(struct init_ctx *c, pid_t *host_pid)
 	    sync_expect(c->sync_fd, SYNC_GO, &m, &err) < 0)
 		init_fail(c, &err);
 	*host_pid = m.hdr.code;
+	/* The time offsets go in before the id switch: the switch makes us not dumpable, and our
+	 * /proc/self files then belong to the host's root, whom a user namespace does not map (the
+	 * write failed with EACCES). */
+	if ((c->plan->late_flags & CLONE_NEWTIME) && apply_time_ns(s->linux_, &err) < 0)
+		init_fail(c, &err);
 	/* In a new user namespace, become its root now that the maps exist; in a joined one too:
 	 * setns keeps our host ids, which the namespace does not map (files made would fail with
 	 * EOVERFLOW). */
@@ -197,8 +202,6 @@ static void init_namespaces(struct init_ctx *c, pid_t *host_pid)
 		oerr(&err, errno, "unshare cgroup namespace");
 		init_fail(c, &err);
 	}
-	if ((c->plan->late_flags & CLONE_NEWTIME) && apply_time_ns(s->linux_, &err) < 0)
-		init_fail(c, &err);
 	if (!c->no_new_keyring) {
 		_cleanup_free_ char *name = xasprintf("_ses.%s", c->id);
 		/* errors are expected where keyrings are not namespaced (userns) */
