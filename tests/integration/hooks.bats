@@ -151,3 +151,14 @@ add_start_hook() {
 	[ "$status" -eq 0 ]
 	assert_eq "$(cat "$TEST_TMP/args.out")" "zero|one|bar"
 }
+
+@test "hooks: startContainer hooks run under the container's seccomp filter" {
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+			"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]}
+		| .hooks = {"startContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "mkdir /tmp/from-hook"]}]}'
+	run_ctr true
+	[ "$status" -ne 0 ]
+	[ ! -e "$BUNDLE/rootfs/tmp/from-hook" ]
+	assert_contains "$output" startContainer
+	assert_no_leftovers
+}

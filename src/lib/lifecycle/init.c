@@ -308,8 +308,10 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 		init_fail(c, &err);
 	free(st_json);
 	st_json = state_json(c, host_pid, "created");
-	if (s->hooks && hooks_run(s->hooks->start_container, s->hooks->n_start_container, "startContainer",
-				  st_json, &err) < 0)
+	if (s->hooks && s->hooks->n_start_container &&
+	    (process_lock_down(&pp, &err) < 0 ||
+	     hooks_run(s->hooks->start_container, s->hooks->n_start_container, "startContainer", st_json,
+		       &err) < 0))
 		init_fail(c, &err);
 	process_exec(&pp, &err);
 	init_fail(c, &err);

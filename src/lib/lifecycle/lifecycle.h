@@ -83,9 +83,13 @@ struct process_plan {
 	char *exec_path;     /* resolved args[0] */
 	char **env;          /* final environment */
 	bool seccomp_done;
+	bool locked_down; /* process_lock_down ran */
 };
 int process_prepare(struct process_plan *pp, ocirun_error_t *err);
 /* Returns only on failure. */
+/* The final CPU affinity, no_new_privs and the seccomp filter (once): the last steps before the
+ * program, taken before startContainer hooks too, which run under the same filter (as runc). */
+int process_lock_down(struct process_plan *pp, ocirun_error_t *err);
 int process_exec(struct process_plan *pp, ocirun_error_t *err);
 
 /* A container opened by a command: its state dir locked, its state and

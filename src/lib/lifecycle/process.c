@@ -228,10 +228,10 @@ int process_prepare(struct process_plan *pp, ocirun_error_t *err)
 	return 0;
 }
 
-int process_exec(struct process_plan *pp, ocirun_error_t *err)
+int process_lock_down(struct process_plan *pp, ocirun_error_t *err)
 {
-	int first_closed = 3 + pp->preserve_fds;
-
+	if (pp->locked_down)
+		return 0;
 	/* before the filter, which may forbid sched_setaffinity */
 	if (proc_attrs_apply_final(pp->p, err) < 0)
 		return oerr_ret(err);
@@ -242,6 +242,16 @@ int process_exec(struct process_plan *pp, ocirun_error_t *err)
 			return oerr_prefix(err, "seccomp");
 		pp->seccomp_done = true;
 	}
+	pp->locked_down = true;
+	return 0;
+}
+
+int process_exec(struct process_plan *pp, ocirun_error_t *err)
+{
+	int first_closed = 3 + pp->preserve_fds;
+
+	if (process_lock_down(pp, err) < 0)
+		return oerr_ret(err);
 	/* Only stdio and the --preserve-fds reach the program (CVE-2024-21626:
 	 * no runtime fd may leak into the container). */
 	for (int fd = 3; fd < first_closed; fd++) {
