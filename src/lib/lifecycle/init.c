@@ -129,13 +129,15 @@ static char *state_json(struct init_ctx *c, pid_t host_pid, const char *status)
 	return text;
 }
 
-int process_setup_terminal(int sync_fd, const struct oci_box *size, bool bind_console, ocirun_error_t *err)
+int process_setup_terminal(int sync_fd, const struct oci_box *size, bool bind_console, bool proxied,
+			   ocirun_error_t *err)
 {
 	int master = -1, slave = -1;
 
 	if (term_open_pty(&master, &slave, err) < 0)
 		return oerr_prefix(err, "terminal");
-	if (term_set_size(master, size, err) < 0 ||
+	/* before the master leaves: nothing can have been written yet */
+	if ((proxied && term_clear_onlcr(master, err) < 0) || term_set_size(master, size, err) < 0 ||
 	    sync_send(sync_fd, SYNC_CONSOLE, 0, NULL, 0, master, err) < 0 ||
 	    term_make_controlling(slave, err) < 0 || (bind_console && term_bind_console(slave, err) < 0)) {
 		close(master);
@@ -280,8 +282,8 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 	 * symlinks in the path cannot lead out of it */
 	if (s->process->cwd && mkdir_p(s->process->cwd, 0755, &err) < 0)
 		init_fail(c, &err);
-	if (s->process->terminal &&
-	    process_setup_terminal(c->sync_fd, s->process->console_size, c->plan->has_mnt, &err) < 0)
+	if (s->process->terminal && process_setup_terminal(c->sync_fd, s->process->console_size,
+							   c->plan->has_mnt, c->tty_proxied, &err) < 0)
 		init_fail(c, &err);
 	if (s->hostname && *s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0) {
 		oerr(&err, errno, "sethostname \"%s\"", s->hostname);

@@ -109,6 +109,26 @@ static int set_user(const struct process_plan *pp, ocirun_error_t *err)
 	return 0;
 }
 
+/* The user must be able to use its terminal (and reopen /dev/stdout): a pty
+ * or pipe on stdio that is not the user's becomes the user's, as runc does.
+ * Only the owner: the gid stays what devpts gave (gid=5, the tty group).
+ * Files and other devices (/dev/null) are left alone; where the owner is
+ * not ours to change (EPERM, EROFS) the process gets them as they are. */
+static int fix_stdio_owner(uid_t uid, ocirun_error_t *err)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		struct stat st;
+
+		if (fstat(fd, &st) < 0 || st.st_uid == uid)
+			continue;
+		if (!(S_ISCHR(st.st_mode) && isatty(fd)) && !S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode))
+			continue;
+		if (fchown(fd, uid, (gid_t)-1) < 0 && errno != EPERM && errno != EROFS)
+			return oerr(err, errno, "chown stdio fd %d to uid %u", fd, uid);
+	}
+	return 0;
+}
+
 static void build_env(struct process_plan *pp)
 {
 	pp->env = strv_dup(pp->p->env);
@@ -201,7 +221,7 @@ int process_prepare(struct process_plan *pp, ocirun_error_t *err)
 	}
 	if (caps_prepare(p->capabilities, err) < 0)
 		return oerr_ret(err);
-	if (set_user(pp, err) < 0)
+	if (fix_stdio_owner(p->user.uid, err) < 0 || set_user(pp, err) < 0)
 		return oerr_ret(err);
 	if (caps_apply(p->capabilities, err) < 0)
 		return oerr_ret(err);
