@@ -175,6 +175,23 @@ static int wait_for_start(struct init_ctx *c, ocirun_error_t *err)
 	return 0;
 }
 
+/* A startContainer hook without an env of its own gets the process's environment: not in the
+ * runtime-spec, but runc has always done it and its tests keep it. */
+static int run_start_hooks(const struct oci_hooks *h, char **env, const char *st_json, ocirun_error_t *err)
+{
+	_cleanup_free_ struct oci_hook *v = NULL;
+
+	if (!h || !h->n_start_container)
+		return 0;
+	v = xmalloc(h->n_start_container * sizeof(*v));
+	for (size_t i = 0; i < h->n_start_container; i++) {
+		v[i] = h->start_container[i];
+		if (!v[i].env || !v[i].env[0])
+			v[i].env = env;
+	}
+	return hooks_run(v, h->n_start_container, "startContainer", st_json, err);
+}
+
 static void init_namespaces(struct init_ctx *c, pid_t *host_pid)
 {
 	const struct oci_spec *s = c->spec;
@@ -306,9 +323,14 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 		init_fail(c, &err);
 	free(st_json);
 	st_json = state_json(c, host_pid, "created");
-	if (s->hooks && hooks_run(s->hooks->start_container, s->hooks->n_start_container, "startContainer",
-				  st_json, &err) < 0)
+	if (run_start_hooks(s->hooks, pp.env, st_json, &err) < 0)
 		init_fail(c, &err);
 	process_exec(&pp, &err);
+	/* run (no exec.done): past START the program is the container's, and as with runc a failed
+	 * execve is the program's failure: its message on the container's stderr, exit status 255 */
+	if (pp.execve_failed && c->fifo_hold_fd < 0) {
+		dprintf(STDERR_FILENO, "%s\n", err.msg);
+		_exit(255);
+	}
 	init_fail(c, &err);
 }

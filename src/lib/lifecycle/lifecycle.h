@@ -84,6 +84,7 @@ struct process_plan {
 	char *exec_path;     /* resolved args[0] */
 	char **env;          /* final environment */
 	bool seccomp_done;
+	bool execve_failed; /* process_exec failed in execve itself (not before it) */
 };
 int process_prepare(struct process_plan *pp, ocirun_error_t *err);
 /* Returns only on failure. */

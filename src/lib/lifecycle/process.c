@@ -50,6 +50,26 @@ static char *home_of(uid_t uid)
 	return xstrdup("/");
 }
 
+/* strerror as Go spells it (lower case: "no such file or directory"): runc's messages carry
+ * Go's wording, and clients map it to exit codes (podman and docker: 127, 126). */
+static const char *go_strerror(int e, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s", strerror(e));
+	if (buf[0] >= 'A' && buf[0] <= 'Z' && (buf[1] < 'A' || buf[1] > 'Z'))
+		buf[0] = (char)(buf[0] - 'A' + 'a');
+	return buf;
+}
+
+/* With the effective ids and capabilities, as execve will judge (and Go's LookPath): access()
+ * would use the real ids and, for a non-root uid, no capabilities, so a user with
+ * CAP_DAC_OVERRIDE could not run a program only its owner may execute. */
+static bool can_exec(const char *path)
+{
+	return faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) == 0;
+}
+
+/* runc's exec.LookPath wording, clients map it to exit codes (podman, docker: "executable file
+ * not found" and "no such file or directory" 127, "permission denied" 126). */
 static int lookup_exec(const char *name, const char *path_env, char **ret, ocirun_error_t *err)
 {
 	char buf[PATH_MAX];
@@ -57,13 +77,13 @@ static int lookup_exec(const char *name, const char *path_env, char **ret, ociru
 	const char *p;
 
 	if (strchr(name, '/')) {
+		char why[128];
 		if (stat(name, &st) < 0)
-			/* runc's wording: docker maps "no such file or directory" to 127 */
-			return errno == ENOENT
-				   ? oerr_msg(err, ENOENT, "exec: \"%s\": stat %s: no such file or directory",
-					      name, name)
-				   : oerr(err, errno, "exec: \"%s\"", name);
-		if (S_ISDIR(st.st_mode) || access(name, X_OK) < 0)
+			return oerr_msg(err, errno, "exec: \"%s\": stat %s: %s", name, name,
+					go_strerror(errno, why, sizeof(why)));
+		if (S_ISDIR(st.st_mode))
+			return oerr_msg(err, EISDIR, "exec: \"%s\": is a directory", name);
+		if (!can_exec(name))
 			return oerr_msg(err, EACCES, "exec: \"%s\": permission denied", name);
 		*ret = xstrdup(name);
 		return 0;
@@ -73,7 +93,7 @@ static int lookup_exec(const char *name, const char *path_env, char **ret, ociru
 		size_t len = strcspn(p, ":");
 		int n = snprintf(buf, sizeof(buf), "%.*s/%s", (int)(len ? len : 1), len ? p : ".", name);
 		if (n > 0 && (size_t)n < sizeof(buf) && stat(buf, &st) == 0 && S_ISREG(st.st_mode) &&
-		    access(buf, X_OK) == 0) {
+		    can_exec(buf)) {
 			*ret = xstrdup(buf);
 			return 0;
 		}
@@ -262,5 +282,11 @@ int process_exec(struct process_plan *pp, ocirun_error_t *err)
 	if (pp->exec_marker_fd >= 0 && write(pp->exec_marker_fd, "E", 1) != 1)
 		return oerr(err, errno, "write %s", "exec.done");
 	execve(pp->exec_path, pp->p->args, pp->env);
-	return oerr(err, errno, "exec \"%s\"", pp->exec_path);
+	{
+		char why[128];
+		int e = errno;
+		pp->execve_failed = true;
+		/* runc's wording (Go's PathError): "exec /run.sh: no such file or directory" */
+		return oerr_msg(err, e, "exec %s: %s", pp->exec_path, go_strerror(e, why, sizeof(why)));
+	}
 }
