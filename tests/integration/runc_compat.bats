@@ -133,3 +133,72 @@ create_says() {
 	assert_eq "$output" hello
 	assert_no_leftovers
 }
+
+@test "runc compat: process.env has one entry per name, the last one wins" {
+	update_config '.process.env = ["ONE=two", "PATH=/usr/bin:/bin", "ONE=", "TWO=2", "ONE=three"]'
+	set_args env
+	run_rt run -b "$BUNDLE" "$ID"
+	assert_eq "$status" 0 "exit status ($output)"
+	# (the order is not asserted: runc 1.1.5 keeps the first entries' places, 1.5 the last ones')
+	assert_eq "$(printf '%s\n' "${lines[@]}" | sort | tr '\n' ' ')" "HOME=/root ONE=three PATH=/usr/bin:/bin TWO=2 " "environment"
+}
+
+@test "runc compat: HOME absent or empty (also after a non-empty one) comes from /etc/passwd" {
+	local env want
+	for env in '[]' '["HOME="]' '["HOME=/override", "HOME="]' '["HOME=/override"]'; do
+		want=/root
+		[ "$env" != '["HOME=/override"]' ] || want=/override
+		update_config '.process.env = ["PATH=/bin"] + $e' --argjson e "$env"
+		set_args sh -c 'echo "$HOME"; env | grep -c ^HOME='
+		run_rt run -b "$BUNDLE" "$ID"
+		assert_eq "$status" 0 "exit status ($output)"
+		assert_eq "${lines[0]}" "$want" "HOME with env $env"
+		assert_eq "${lines[1]}" 1 "HOME entries with env $env"
+	done
+	update_config '.process.env = ["PATH=/bin"] | .process.user.uid = 1000'
+	run_rt run -b "$BUNDLE" "$ID"
+	assert_eq "${lines[0]}" /home/user "HOME of uid 1000"
+}
+
+@test "runc compat: exec --env PATH=... overrides the config's PATH, for the lookup too" {
+	mkdir -p "$BUNDLE/rootfs/custom"
+	printf '#!/bin/sh\necho "custom $PATH"\n' >"$BUNDLE/rootfs/custom/hello"
+	chmod +x "$BUNDLE/rootfs/custom/hello"
+	update_config '.process.env = ["PATH=/usr/bin:/bin"]'
+	set_args sleep 1000
+	start_detached
+	run_rt exec --env PATH=/custom:/bin "$ID" hello
+	assert_eq "$status" 0 "exit status ($output)"
+	assert_eq "$output" "custom /custom:/bin"
+	run_rt exec --env PATH=/custom:/bin "$ID" sh -c 'env | grep -c ^PATH='
+	assert_eq "$output" 1 "PATH entries"
+}
+
+@test "runc compat: an entry of process.env without '=' is refused, naming it" {
+	update_config '.process.env += ["NOEQUALS"]'
+	run_rt create -b "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" NOEQUALS
+	assert_no_leftovers
+}
+
+@test "runc compat: the cwd is entered while still privileged: a cwd the user cannot enter works" {
+	chmod 700 "$BUNDLE/rootfs/root"
+	update_config '.process.cwd = "/root" | .process.user.uid = 42'
+	set_args sh -c 'pwd; ls /root >/dev/null 2>&1 || echo no-read'
+	run_rt run -b "$BUNDLE" "$ID"
+	assert_eq "$status" 0 "exit status ($output)"
+	assert_eq "${lines[0]}" /root "cwd"
+	assert_eq "${lines[1]}" no-read "the user still cannot read it"
+}
+
+@test "runc compat: exec --user 0 into a cwd owned by another uid with mode 700 works without CAP_DAC_OVERRIDE" {
+	chown 42 "$BUNDLE/rootfs/root"
+	chmod 700 "$BUNDLE/rootfs/root"
+	update_config '.process.cwd = "/root" | .process.user.uid = 42'
+	set_args sleep 1000
+	start_detached
+	run_rt exec --user 0 "$ID" pwd
+	assert_eq "$status" 0 "exit status ($output)"
+	assert_eq "$output" /root
+}

@@ -149,14 +149,39 @@ static int fix_stdio_owner(uid_t uid, ocirun_error_t *err)
 	return 0;
 }
 
-static void build_env(struct process_plan *pp)
+/* The environment as runc prepares it: every entry NAME=VALUE with a name, one entry per name
+ * (the last one wins, in the order of the last ones: `exec --env PATH=...` overrides the
+ * config's PATH), and HOME from the container's /etc/passwd when absent or empty. */
+static int build_env(struct process_plan *pp, ocirun_error_t *err)
 {
-	pp->env = strv_dup(pp->p->env);
-	if (!env_get(pp->env, "HOME")) {
-		_cleanup_free_ char *home = home_of(pp->p->user.uid);
-		_cleanup_free_ char *kv = xasprintf("HOME=%s", home);
+	char *const *env = pp->p->env;
+	size_t n = 0;
+	bool home = false;
+
+	while (env && env[n])
+		n++;
+	pp->env = xzalloc((n + 2) * sizeof(char *));
+	for (size_t i = 0, k = 0; i < n; i++) {
+		const char *eq = strchr(env[i], '=');
+		size_t len = eq ? (size_t)(eq - env[i]) : 0;
+		bool later = false;
+		if (!eq || !len)
+			return oerr_msg(err, EINVAL, "process.env[%zu]: \"%s\": %s", i, env[i],
+					eq ? "the name is empty" : "missing '='");
+		for (size_t j = i + 1; j < n && !later; j++)
+			later = !strncmp(env[j], env[i], len + 1);
+		/* an empty HOME is replaced below */
+		if (later || (len == 4 && !strncmp(env[i], "HOME=", 5) && !eq[1]))
+			continue;
+		home = home || (len == 4 && !strncmp(env[i], "HOME=", 5));
+		pp->env[k++] = xstrdup(env[i]);
+	}
+	if (!home) {
+		_cleanup_free_ char *dir = home_of(pp->p->user.uid);
+		_cleanup_free_ char *kv = xasprintf("HOME=%s", dir);
 		strv_push(&pp->env, kv);
 	}
+	return 0;
 }
 
 /* The profile takes effect at execve. Written through a private procfs
@@ -198,25 +223,40 @@ static int apply_selinux(const struct oci_process *p, ocirun_error_t *err)
 	return 0;
 }
 
+/* CVE-2024-21626: a leaked host directory fd used as cwd would leave the process outside the
+ * container; getcwd then reports a path that does not start with "/" ("(unreachable)/..."). */
+static int check_cwd(ocirun_error_t *err)
+{
+	char cwd[PATH_MAX];
+
+	if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
+		return oerr_msg(err, EPERM, "current working directory is outside of the container");
+	return 0;
+}
+
 int process_prepare(struct process_plan *pp, ocirun_error_t *err)
 {
 	const struct oci_process *p = pp->p;
-	char cwd[PATH_MAX];
+	bool cwd_as_user = false;
 
 	if (rlimits_apply(p->rlimits, p->n_rlimits, err) < 0)
 		return oerr_ret(err);
 	/* before the uid change: real-time policies need CAP_SYS_NICE */
 	if (proc_attrs_apply(p, pp->linux_, err) < 0)
 		return oerr_ret(err);
-	build_env(pp);
-	/* CVE-2024-21626: a leaked host directory fd used as cwd would leave
-	 * the process outside the container; getcwd then reports a path that
-	 * does not start with "/" ("(unreachable)/..."). Checked before any
-	 * seccomp filter, which may forbid getcwd. */
-	if (p->cwd && chdir(p->cwd) < 0)
-		return oerr(err, errno, "chdir to cwd \"%s\" (process.cwd)", p->cwd);
-	if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
-		return oerr_msg(err, EPERM, "current working directory is outside of the container");
+	if (build_env(pp, err) < 0)
+		return oerr_ret(err);
+	/* The cwd as runc: entered while still privileged (a directory the user could not enter is
+	 * fine), and again as the user only when that was refused (one only the user may enter:
+	 * root squashed on NFS, a rootless runtime). */
+	if (p->cwd && chdir(p->cwd) < 0) {
+		if (errno != EACCES && errno != EPERM)
+			return oerr(err, errno, "chdir to cwd \"%s\" (process.cwd)", p->cwd);
+		cwd_as_user = true;
+	}
+	/* checked before any seccomp filter, which may forbid getcwd */
+	if (!cwd_as_user && check_cwd(err) < 0)
+		return oerr_ret(err);
 	/* The LSM labels take effect at execve; written before any seccomp filter, which may forbid
 	 * what opening procfs safely takes (fsopen, openat2: Docker's profile does). */
 	if (apply_apparmor(p, err) < 0 || apply_selinux(p, err) < 0)
@@ -246,9 +286,10 @@ int process_prepare(struct process_plan *pp, ocirun_error_t *err)
 	if (caps_apply(p->capabilities, err) < 0)
 		return oerr_ret(err);
 	umask(p->user.has_umask ? (mode_t)p->user.umask : 0022);
-	/* again as the user: a cwd the user may not enter is an error */
-	if (p->cwd && chdir(p->cwd) < 0)
+	if (cwd_as_user && chdir(p->cwd) < 0)
 		return oerr(err, errno, "chdir to cwd \"%s\" (process.cwd)", p->cwd);
+	if (cwd_as_user && check_cwd(err) < 0)
+		return oerr_ret(err);
 	if (lookup_exec(p->args[0], env_get(pp->env, "PATH"), &pp->exec_path, err) < 0)
 		return oerr_ret(err);
 	return 0;
