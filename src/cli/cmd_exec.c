@@ -133,7 +133,10 @@ CMD(exec)
 	o.env = env;
 	o.additional_gids = gids;
 	o.caps = caps;
-	if (ocirun_exec(ctx, &o, &status, &err) < 0)
-		return cli_fail(&err);
+	/* as runc: 255 when exec itself failed, so that it differs from any status of the process */
+	if (ocirun_exec(ctx, &o, &status, &err) < 0) {
+		cli_fail(&err);
+		return 255;
+	}
 	return status;
 }

@@ -81,6 +81,46 @@ recv_console() {
 	assert_no_leftovers
 }
 
+# under_tty CMD...: CMD with a pty from script(1) as its stdin and controlling
+# terminal; its own stdout and stderr stay files the test reads. script's
+# input is a fifo that never ends (at EOF script would type a NUL into it).
+under_tty() {
+	command -v script >/dev/null || skip "script (bsdutils) is not installed"
+	local q
+	q="$(printf '%q ' "$@")"
+	[ -p "$TEST_TMP/tty.in" ] || mkfifo "$TEST_TMP/tty.in"
+	script -qec "$q >$TEST_TMP/out 2>$TEST_TMP/err" /dev/null <>"$TEST_TMP/tty.in" >/dev/null 2>&1
+}
+
+@test "terminal: a foreground run turns ONLCR off (lines end in \n, not \r\n), as runc" {
+	update_config '.process.terminal = true'
+	set_args sh -c 'printf "one\ntwo\n"'
+	under_tty "$RUNTIME" --root "$TEST_ROOT" run -b "$BUNDLE" "$ID"
+	assert_eq "$(od -An -c "$TEST_TMP/out" | tr -s ' ')" " o n e \n t w o \n" "bytes the caller got"
+	assert_no_leftovers
+}
+
+@test "terminal: a foreground exec -t turns ONLCR off too" {
+	set_args sleep 1000
+	start_detached
+	under_tty "$RUNTIME" --root "$TEST_ROOT" exec -t "$ID" sh -c 'printf "one\ntwo\n"'
+	assert_eq "$(od -An -c "$TEST_TMP/out" | tr -s ' ')" " o n e \n t w o \n" "bytes the caller got"
+}
+
+@test "terminal: the pty belongs to process.user.uid (group from devpts: tty), in run and exec -t" {
+	update_config '.process.terminal = true | .process.user.uid = 1000 | .process.user.gid = 100'
+	set_args sh -c 'stat -c %u:%g $(tty)'
+	under_tty "$RUNTIME" --root "$TEST_ROOT" run -b "$BUNDLE" "$ID"
+	assert_eq "$(tr -d '\r' <"$TEST_TMP/out")" "1000:5" "run: owner of the pty"
+	update_config '.process.terminal = false | .process.args = ["sleep", "1000"]'
+	start_detached
+	# several times: the process's frames must not overtake the intermediate's PID
+	for _ in 1 2 3 4 5; do
+		under_tty "$RUNTIME" --root "$TEST_ROOT" exec -t "$ID" sh -c 'stat -c %u:%g $(tty)'
+		assert_eq "$(tr -d '\r' <"$TEST_TMP/out")" "1000:5" "exec -t: owner of the pty ($(cat "$TEST_TMP/err"))"
+	done
+}
+
 @test "log: --log-format json writes runc's error lines" {
 	run_rt --log "$TEST_TMP/log.json" --log-format json state "no-such-$ID"
 	[ "$status" -ne 0 ]

@@ -115,7 +115,8 @@ TEST(exit_status_and_output)
 	struct oci_hook h = sh_hook("echo to-out; echo '  oops  ' >&2; exit 3", NULL, NULL);
 
 	CHECK(hooks_run(&h, 1, "prestart", "{}", &err) < 0);
-	CHECK_STR(err.msg, "prestart hook #0 \"/bin/sh\": exit status 3; stdout: to-out; stderr: oops");
+	CHECK_STR(err.msg,
+		  "error running prestart hook #0: \"/bin/sh\": exit status 3; stdout: to-out; stderr: oops");
 	hook_free(&h);
 }
 
@@ -125,7 +126,7 @@ TEST(killed_by_signal)
 	struct oci_hook h = sh_hook("kill -SEGV $$", NULL, NULL);
 
 	CHECK(hooks_run(&h, 1, "poststart", "{}", &err) < 0);
-	CHECK_CONTAINS(err.msg, "poststart hook #0 \"/bin/sh\": killed by signal 11");
+	CHECK_CONTAINS(err.msg, "error running poststart hook #0: \"/bin/sh\": killed by signal 11");
 	hook_free(&h);
 }
 
@@ -137,7 +138,8 @@ TEST(timeout_kills)
 	strv_push(&h.args, "sleep");
 	strv_push(&h.args, "10");
 	CHECK(hooks_run(&h, 1, "createContainer", "{}", &err) < 0);
-	CHECK_STR(err.msg, "createContainer hook #0 \"/bin/sleep\": killed after timeout of 1s");
+	CHECK_STR(err.msg,
+		  "error running createContainer hook #0: \"/bin/sleep\": killed after timeout of 1s");
 	CHECK(err.code == ETIMEDOUT);
 	strv_free(h.args);
 }
@@ -160,7 +162,9 @@ TEST(nonexistent_path)
 	struct oci_hook h = {.path = "/nonexistent/hook"};
 
 	CHECK(hooks_run(&h, 1, "startContainer", "{}", &err) < 0);
-	CHECK_STR(err.msg, "startContainer hook #0 \"/nonexistent/hook\": exec: No such file or directory");
+	CHECK_STR(
+	    err.msg,
+	    "error running startContainer hook #0: \"/nonexistent/hook\": exec: No such file or directory");
 	CHECK(err.code == ENOENT);
 }
 
@@ -175,9 +179,22 @@ TEST(order_and_first_failure_stops)
 				 sh_hook("exit 7", NULL, NULL), sh_hook(s3, NULL, NULL)};
 
 	CHECK(hooks_run(hs, 4, "prestart", "{}", &err) < 0);
-	CHECK_STR(err.msg, "prestart hook #2 \"/bin/sh\": exit status 7");
+	CHECK_STR(err.msg, "error running prestart hook #2: \"/bin/sh\": exit status 7");
 	_cleanup_free_ char *got = slurp(file);
 	CHECK_STR(got, "01");
+	for (size_t i = 0; i < ARRAY_SIZE(hs); i++)
+		hook_free(&hs[i]);
+}
+
+/* One hook of a list, named by its index in the list (poststop warnings). */
+TEST(nth_names_its_index)
+{
+	ocirun_error_t err = {0};
+	struct oci_hook hs[2] = {sh_hook("exit 0", NULL, NULL), sh_hook("exit 4", NULL, NULL)};
+
+	CHECK(hooks_run_nth(hs, 0, "poststop", "{}", &err) == 0);
+	CHECK(hooks_run_nth(hs, 1, "poststop", "{}", &err) < 0);
+	CHECK_STR(err.msg, "error running poststop hook #1: \"/bin/sh\": exit status 4");
 	for (size_t i = 0; i < ARRAY_SIZE(hs); i++)
 		hook_free(&hs[i]);
 }
@@ -260,6 +277,7 @@ int main(void)
 	RUN(timeout_not_reached);
 	RUN(nonexistent_path);
 	RUN(order_and_first_failure_stops);
+	RUN(nth_names_its_index);
 	RUN(unread_stdin);
 	RUN(fds_closed_in_hook);
 	RUN(blocked_signals_reset);

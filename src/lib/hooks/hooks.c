@@ -335,7 +335,9 @@ static int hook_run_one(const struct oci_hook *hook, size_t idx, const char *kin
 	char what[512];
 	int status = 0, r;
 
-	snprintf(what, sizeof(what), "%s hook #%zu \"%s\"", kind, idx, hook->path ? hook->path : "");
+	/* runc's prefix: its tests and clients look for "error running prestart hook #1:" */
+	snprintf(what, sizeof(what), "error running %s hook #%zu: \"%s\"", kind, idx,
+		 hook->path ? hook->path : "");
 	if (!hook->path || !*hook->path)
 		return oerr_msg(err, EINVAL, "%s: no path", what);
 	h.in = state_json ? state_json : "";
@@ -359,12 +361,20 @@ static int hook_run_one(const struct oci_hook *hook, size_t idx, const char *kin
 int hooks_run(const struct oci_hook *hooks, size_t n, const char *kind, const char *state_json,
 	      ocirun_error_t *err)
 {
-	sigset_t pipe_set, old_mask, pending;
-	bool was_pending;
 	int r = 0;
 
-	if (n == 0)
-		return 0;
+	for (size_t i = 0; i < n && r >= 0; i++)
+		r = hooks_run_nth(hooks, i, kind, state_json, err);
+	return r;
+}
+
+int hooks_run_nth(const struct oci_hook *hooks, size_t i, const char *kind, const char *state_json,
+		  ocirun_error_t *err)
+{
+	sigset_t pipe_set, old_mask, pending;
+	bool was_pending;
+	int r;
+
 	/* A hook that exits without reading stdin makes our write fail with
 	 * EPIPE; keep SIGPIPE blocked meanwhile (no handler, so nothing global
 	 * changes) and swallow the one we caused. */
@@ -373,8 +383,7 @@ int hooks_run(const struct oci_hook *hooks, size_t n, const char *kind, const ch
 	sigpending(&pending);
 	was_pending = sigismember(&pending, SIGPIPE);
 	sigprocmask(SIG_BLOCK, &pipe_set, &old_mask);
-	for (size_t i = 0; i < n && r >= 0; i++)
-		r = hook_run_one(&hooks[i], i, kind, state_json, err);
+	r = hook_run_one(&hooks[i], i, kind, state_json, err);
 	if (!was_pending) {
 		struct timespec zero = {0};
 		while (sigtimedwait(&pipe_set, NULL, &zero) > 0)

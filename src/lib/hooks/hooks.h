@@ -17,13 +17,17 @@
  * and stderr are captured (last 2 KiB each) and appended to the error when the
  * hook fails; they are discarded on success (as runc does). Signal mask and
  * dispositions are reset, fds >= 3 are closed. A hook running past its
- * timeout (seconds) is killed with SIGKILL. kind names the list in messages:
- *   prestart hook #0 "/usr/bin/foo": exit status 3; stderr: ...
- *   prestart hook #1 "/usr/bin/foo": killed after timeout of 5s
- *   prestart hook #0 "/nope": exec: No such file or directory
+ * timeout (seconds) is killed with SIGKILL. kind names the list in messages,
+ * which start as runc's do:
+ *   error running prestart hook #0: "/usr/bin/foo": exit status 3; stderr: ...
+ *   error running prestart hook #1: "/usr/bin/foo": killed after timeout of 5s
+ *   error running prestart hook #0: "/nope": exec: No such file or directory
  * The index is the hook's position in the config list (0-based, like runc).
  * Whether a failure is fatal is the caller's decision. */
 int hooks_run(const struct oci_hook *hooks, size_t n, const char *kind, const char *state_json,
 	      ocirun_error_t *err);
+/* Only hooks[i] (poststart, poststop: every hook runs, each failure is a warning). */
+int hooks_run_nth(const struct oci_hook *hooks, size_t i, const char *kind, const char *state_json,
+		  ocirun_error_t *err);
 
 #endif

@@ -532,6 +532,7 @@ static int do_create(struct creation *c, ocirun_error_t *err)
 	    .no_pivot = c->o->no_pivot,
 	    .no_new_keyring = c->o->no_new_keyring,
 	    .runtime_hooks = has_runtime_hooks(c->spec),
+	    .tty_proxied = !c->o->console_socket,
 	    .preserve_fds = c->o->preserve_fds,
 	    .seccomp = c->seccomp,
 	};

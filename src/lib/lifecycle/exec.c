@@ -10,6 +10,7 @@
  *   cgroup_enter(mid)
  *   GO --------------------> setns(...), clone ------> (born in the pid ns)
  *     <--------------------- PID(pid); _exit
+ *   GO ----------------------------------------------> (its frames come after PID)
  *     <------------------------------------------------ CONSOLE + fd   [tty]
  *     <------------------------------------------------ EOF on exec / ERROR
  */
@@ -168,8 +169,13 @@ __attribute__((noreturn)) static void exec_child(struct execution *x, int sock,
 	    .exec_marker_fd = -1,
 	};
 	ocirun_error_t err = {0};
+	struct sync_msg m;
 
-	if ((x->p->terminal && process_setup_terminal(sock, x->p->console_size, false, &err) < 0) ||
+	/* the runtime reads PID (the intermediate's) first: nothing before its GO */
+	if (sync_expect(sock, SYNC_GO, &m, &err) < 0)
+		_exit(1);
+	if ((x->p->terminal &&
+	     process_setup_terminal(sock, x->p->console_size, false, !eo->console_socket, &err) < 0) ||
 	    process_prepare(&pp, &err) < 0 || process_exec(&pp, &err) < 0)
 		sync_send_error(sock, &err);
 	_exit(1);
@@ -234,6 +240,11 @@ static int spawn_exec(struct execution *x, const struct ocirun_exec_opts *eo, oc
 	waitpid(mid, &status, 0);
 	x->pid = m.hdr.code;
 	x->pidfd = (int)syscall(SYS_pidfd_open, x->pid, 0);
+	if (sync_send_simple(x->sync_fd, SYNC_GO, err) < 0) {
+		syscall(SYS_pidfd_send_signal, x->pidfd, SIGKILL, NULL, 0);
+		waitpid(x->pid, NULL, 0);
+		return oerr_ret(err);
+	}
 	return 0;
 }
 

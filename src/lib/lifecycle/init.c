@@ -129,13 +129,15 @@ static char *state_json(struct init_ctx *c, pid_t host_pid, const char *status)
 	return text;
 }
 
-int process_setup_terminal(int sync_fd, const struct oci_box *size, bool bind_console, ocirun_error_t *err)
+int process_setup_terminal(int sync_fd, const struct oci_box *size, bool bind_console, bool proxied,
+			   ocirun_error_t *err)
 {
 	int master = -1, slave = -1;
 
 	if (term_open_pty(&master, &slave, err) < 0)
 		return oerr_prefix(err, "terminal");
-	if (term_set_size(master, size, err) < 0 ||
+	/* before the master leaves: nothing can have been written yet */
+	if ((proxied && term_clear_onlcr(master, err) < 0) || term_set_size(master, size, err) < 0 ||
 	    sync_send(sync_fd, SYNC_CONSOLE, 0, NULL, 0, master, err) < 0 ||
 	    term_make_controlling(slave, err) < 0 || (bind_console && term_bind_console(slave, err) < 0)) {
 		close(master);
@@ -171,6 +173,23 @@ static int wait_for_start(struct init_ctx *c, ocirun_error_t *err)
 	}
 	close(c->fifo_fd);
 	return 0;
+}
+
+/* A startContainer hook without an env of its own gets the process's environment: not in the
+ * runtime-spec, but runc has always done it and its tests keep it. */
+static int run_start_hooks(const struct oci_hooks *h, char **env, const char *st_json, ocirun_error_t *err)
+{
+	_cleanup_free_ struct oci_hook *v = NULL;
+
+	if (!h || !h->n_start_container)
+		return 0;
+	v = xmalloc(h->n_start_container * sizeof(*v));
+	for (size_t i = 0; i < h->n_start_container; i++) {
+		v[i] = h->start_container[i];
+		if (!v[i].env || !v[i].env[0])
+			v[i].env = env;
+	}
+	return hooks_run(v, h->n_start_container, "startContainer", st_json, err);
 }
 
 static void init_namespaces(struct init_ctx *c, pid_t *host_pid)
@@ -284,8 +303,8 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 	 * symlinks in the path cannot lead out of it */
 	if (s->process->cwd && mkdir_p(s->process->cwd, 0755, &err) < 0)
 		init_fail(c, &err);
-	if (s->process->terminal &&
-	    process_setup_terminal(c->sync_fd, s->process->console_size, c->plan->has_mnt, &err) < 0)
+	if (s->process->terminal && process_setup_terminal(c->sync_fd, s->process->console_size,
+							   c->plan->has_mnt, c->tty_proxied, &err) < 0)
 		init_fail(c, &err);
 	if (s->hostname && *s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0) {
 		oerr(&err, errno, "sethostname \"%s\"", s->hostname);
@@ -309,10 +328,14 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 	free(st_json);
 	st_json = state_json(c, host_pid, "created");
 	if (s->hooks && s->hooks->n_start_container &&
-	    (process_lock_down(&pp, &err) < 0 ||
-	     hooks_run(s->hooks->start_container, s->hooks->n_start_container, "startContainer", st_json,
-		       &err) < 0))
+	    (process_lock_down(&pp, &err) < 0 || run_start_hooks(s->hooks, pp.env, st_json, &err) < 0))
 		init_fail(c, &err);
 	process_exec(&pp, &err);
+	/* run (no exec.done): past START the program is the container's, and as with runc a failed
+	 * execve is the program's failure: its message on the container's stderr, exit status 255 */
+	if (pp.execve_failed && c->fifo_hold_fd < 0) {
+		dprintf(STDERR_FILENO, "%s\n", err.msg);
+		_exit(255);
+	}
 	init_fail(c, &err);
 }

@@ -33,6 +33,7 @@ struct init_ctx {
 	bool no_pivot;
 	bool no_new_keyring;
 	bool runtime_hooks; /* prestart/createRuntime present: stop at MOUNTS_DONE */
+	bool tty_proxied;   /* process.terminal without --console-socket: the runtime proxies the pty */
 	int preserve_fds;
 	seccomp_prog_t *seccomp;
 	int *idmap_fds; /* the init's: per mount, the idmapped tree received (idmap_receive), or NULL */
@@ -83,7 +84,8 @@ struct process_plan {
 	char *exec_path;     /* resolved args[0] */
 	char **env;          /* final environment */
 	bool seccomp_done;
-	bool locked_down; /* process_lock_down ran */
+	bool locked_down;   /* process_lock_down ran */
+	bool execve_failed; /* process_exec failed in execve itself (not before it) */
 };
 int process_prepare(struct process_plan *pp, ocirun_error_t *err);
 /* Returns only on failure. */
@@ -109,8 +111,10 @@ const char *status_with_cgroup(const struct opened *o);
 
 /* Open a pty in the container's devpts, send its master over the sync
  * socket (CONSOLE), make the slave the controlling terminal and stdio, and
- * (for the init) bind it onto /dev/console. */
-int process_setup_terminal(int sync_fd, const struct oci_box *size, bool bind_console, ocirun_error_t *err);
+ * (for the init) bind it onto /dev/console. proxied: the runtime itself
+ * proxies the pty (no --console-socket): ONLCR goes off first, as runc. */
+int process_setup_terminal(int sync_fd, const struct oci_box *size, bool bind_console, bool proxied,
+			   ocirun_error_t *err);
 
 /* Wait for pid (our child): forward the signals of mask (blocked by the
  * caller) to it, proxy console_fd (closed here) to stdio, and give its exit

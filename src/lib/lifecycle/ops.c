@@ -180,8 +180,8 @@ void hooks_run_warn(const struct oci_hook *h, size_t n, const char *kind, const 
 {
 	for (size_t i = 0; i < n; i++) {
 		ocirun_error_t e = {0};
-		if (hooks_run(&h[i], 1, kind, state_json, &e) < 0)
-			log_warn("%s hook #%zu: %s", kind, i, e.msg);
+		if (hooks_run_nth(h, i, kind, state_json, &e) < 0)
+			log_warn("%s", e.msg);
 	}
 }
 

@@ -50,6 +50,26 @@ static char *home_of(uid_t uid)
 	return xstrdup("/");
 }
 
+/* strerror as Go spells it (lower case: "no such file or directory"): runc's messages carry
+ * Go's wording, and clients map it to exit codes (podman and docker: 127, 126). */
+static const char *go_strerror(int e, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s", strerror(e));
+	if (buf[0] >= 'A' && buf[0] <= 'Z' && (buf[1] < 'A' || buf[1] > 'Z'))
+		buf[0] = (char)(buf[0] - 'A' + 'a');
+	return buf;
+}
+
+/* With the effective ids and capabilities, as execve will judge (and Go's LookPath): access()
+ * would use the real ids and, for a non-root uid, no capabilities, so a user with
+ * CAP_DAC_OVERRIDE could not run a program only its owner may execute. */
+static bool can_exec(const char *path)
+{
+	return faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) == 0;
+}
+
+/* runc's exec.LookPath wording, clients map it to exit codes (podman, docker: "executable file
+ * not found" and "no such file or directory" 127, "permission denied" 126). */
 static int lookup_exec(const char *name, const char *path_env, char **ret, ocirun_error_t *err)
 {
 	char buf[PATH_MAX];
@@ -57,13 +77,13 @@ static int lookup_exec(const char *name, const char *path_env, char **ret, ociru
 	const char *p;
 
 	if (strchr(name, '/')) {
+		char why[128];
 		if (stat(name, &st) < 0)
-			/* runc's wording: docker maps "no such file or directory" to 127 */
-			return errno == ENOENT
-				   ? oerr_msg(err, ENOENT, "exec: \"%s\": stat %s: no such file or directory",
-					      name, name)
-				   : oerr(err, errno, "exec: \"%s\"", name);
-		if (S_ISDIR(st.st_mode) || access(name, X_OK) < 0)
+			return oerr_msg(err, errno, "exec: \"%s\": stat %s: %s", name, name,
+					go_strerror(errno, why, sizeof(why)));
+		if (S_ISDIR(st.st_mode))
+			return oerr_msg(err, EISDIR, "exec: \"%s\": is a directory", name);
+		if (!can_exec(name))
 			return oerr_msg(err, EACCES, "exec: \"%s\": permission denied", name);
 		*ret = xstrdup(name);
 		return 0;
@@ -73,7 +93,7 @@ static int lookup_exec(const char *name, const char *path_env, char **ret, ociru
 		size_t len = strcspn(p, ":");
 		int n = snprintf(buf, sizeof(buf), "%.*s/%s", (int)(len ? len : 1), len ? p : ".", name);
 		if (n > 0 && (size_t)n < sizeof(buf) && stat(buf, &st) == 0 && S_ISREG(st.st_mode) &&
-		    access(buf, X_OK) == 0) {
+		    can_exec(buf)) {
 			*ret = xstrdup(buf);
 			return 0;
 		}
@@ -123,14 +143,59 @@ static int set_user(const struct process_plan *pp, ocirun_error_t *err)
 	return check_ids_switched(u, err);
 }
 
-static void build_env(struct process_plan *pp)
+/* The user must be able to use its terminal (and reopen /dev/stdout): a pty
+ * or pipe on stdio that is not the user's becomes the user's, as runc does.
+ * Only the owner: the gid stays what devpts gave (gid=5, the tty group).
+ * Files and other devices (/dev/null) are left alone; where the owner is
+ * not ours to change (EPERM, EROFS) the process gets them as they are. */
+static int fix_stdio_owner(uid_t uid, ocirun_error_t *err)
 {
-	pp->env = strv_dup(pp->p->env);
-	if (!env_get(pp->env, "HOME")) {
-		_cleanup_free_ char *home = home_of(pp->p->user.uid);
-		_cleanup_free_ char *kv = xasprintf("HOME=%s", home);
+	for (int fd = 0; fd < 3; fd++) {
+		struct stat st;
+
+		if (fstat(fd, &st) < 0 || st.st_uid == uid)
+			continue;
+		if (!(S_ISCHR(st.st_mode) && isatty(fd)) && !S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode))
+			continue;
+		if (fchown(fd, uid, (gid_t)-1) < 0 && errno != EPERM && errno != EROFS)
+			return oerr(err, errno, "chown stdio fd %d to uid %u", fd, uid);
+	}
+	return 0;
+}
+
+/* The environment as runc prepares it: every entry NAME=VALUE with a name, one entry per name
+ * (the last one wins, in the order of the last ones: `exec --env PATH=...` overrides the
+ * config's PATH), and HOME from the container's /etc/passwd when absent or empty. */
+static int build_env(struct process_plan *pp, ocirun_error_t *err)
+{
+	char *const *env = pp->p->env;
+	size_t n = 0;
+	bool home = false;
+
+	while (env && env[n])
+		n++;
+	pp->env = xzalloc((n + 2) * sizeof(char *));
+	for (size_t i = 0, k = 0; i < n; i++) {
+		const char *eq = strchr(env[i], '=');
+		size_t len = eq ? (size_t)(eq - env[i]) : 0;
+		bool later = false;
+		if (!eq || !len)
+			return oerr_msg(err, EINVAL, "process.env[%zu]: \"%s\": %s", i, env[i],
+					eq ? "the name is empty" : "missing '='");
+		for (size_t j = i + 1; j < n && !later; j++)
+			later = !strncmp(env[j], env[i], len + 1);
+		/* an empty HOME is replaced below */
+		if (later || (len == 4 && !strncmp(env[i], "HOME=", 5) && !eq[1]))
+			continue;
+		home = home || (len == 4 && !strncmp(env[i], "HOME=", 5));
+		pp->env[k++] = xstrdup(env[i]);
+	}
+	if (!home) {
+		_cleanup_free_ char *dir = home_of(pp->p->user.uid);
+		_cleanup_free_ char *kv = xasprintf("HOME=%s", dir);
 		strv_push(&pp->env, kv);
 	}
+	return 0;
 }
 
 /* The profile takes effect at execve. Written through a private procfs
@@ -172,25 +237,40 @@ static int apply_selinux(const struct oci_process *p, ocirun_error_t *err)
 	return 0;
 }
 
+/* CVE-2024-21626: a leaked host directory fd used as cwd would leave the process outside the
+ * container; getcwd then reports a path that does not start with "/" ("(unreachable)/..."). */
+static int check_cwd(ocirun_error_t *err)
+{
+	char cwd[PATH_MAX];
+
+	if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
+		return oerr_msg(err, EPERM, "current working directory is outside of the container");
+	return 0;
+}
+
 int process_prepare(struct process_plan *pp, ocirun_error_t *err)
 {
 	const struct oci_process *p = pp->p;
-	char cwd[PATH_MAX];
+	bool cwd_as_user = false;
 
 	if (rlimits_apply(p->rlimits, p->n_rlimits, err) < 0)
 		return oerr_ret(err);
 	/* before the uid change: real-time policies need CAP_SYS_NICE */
 	if (proc_attrs_apply(p, pp->linux_, err) < 0)
 		return oerr_ret(err);
-	build_env(pp);
-	/* CVE-2024-21626: a leaked host directory fd used as cwd would leave
-	 * the process outside the container; getcwd then reports a path that
-	 * does not start with "/" ("(unreachable)/..."). Checked before any
-	 * seccomp filter, which may forbid getcwd. */
-	if (p->cwd && chdir(p->cwd) < 0)
-		return oerr(err, errno, "chdir to cwd \"%s\" (process.cwd)", p->cwd);
-	if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
-		return oerr_msg(err, EPERM, "current working directory is outside of the container");
+	if (build_env(pp, err) < 0)
+		return oerr_ret(err);
+	/* The cwd as runc: entered while still privileged (a directory the user could not enter is
+	 * fine), and again as the user only when that was refused (one only the user may enter:
+	 * root squashed on NFS, a rootless runtime). */
+	if (p->cwd && chdir(p->cwd) < 0) {
+		if (errno != EACCES && errno != EPERM)
+			return oerr(err, errno, "chdir to cwd \"%s\" (process.cwd)", p->cwd);
+		cwd_as_user = true;
+	}
+	/* checked before any seccomp filter, which may forbid getcwd */
+	if (!cwd_as_user && check_cwd(err) < 0)
+		return oerr_ret(err);
 	/* The LSM labels take effect at execve; written before any seccomp filter, which may forbid
 	 * what opening procfs safely takes (fsopen, openat2: Docker's profile does). */
 	if (apply_apparmor(p, err) < 0 || apply_selinux(p, err) < 0)
@@ -215,14 +295,15 @@ int process_prepare(struct process_plan *pp, ocirun_error_t *err)
 	}
 	if (caps_prepare(p->capabilities, err) < 0)
 		return oerr_ret(err);
-	if (set_user(pp, err) < 0)
+	if (fix_stdio_owner(p->user.uid, err) < 0 || set_user(pp, err) < 0)
 		return oerr_ret(err);
 	if (caps_apply(p->capabilities, err) < 0)
 		return oerr_ret(err);
 	umask(p->user.has_umask ? (mode_t)p->user.umask : 0022);
-	/* again as the user: a cwd the user may not enter is an error */
-	if (p->cwd && chdir(p->cwd) < 0)
+	if (cwd_as_user && chdir(p->cwd) < 0)
 		return oerr(err, errno, "chdir to cwd \"%s\" (process.cwd)", p->cwd);
+	if (cwd_as_user && check_cwd(err) < 0)
+		return oerr_ret(err);
 	if (lookup_exec(p->args[0], env_get(pp->env, "PATH"), &pp->exec_path, err) < 0)
 		return oerr_ret(err);
 	return 0;
@@ -266,5 +347,11 @@ int process_exec(struct process_plan *pp, ocirun_error_t *err)
 	if (pp->exec_marker_fd >= 0 && write(pp->exec_marker_fd, "E", 1) != 1)
 		return oerr(err, errno, "write %s", "exec.done");
 	execve(pp->exec_path, pp->p->args, pp->env);
-	return oerr(err, errno, "exec \"%s\"", pp->exec_path);
+	{
+		char why[128];
+		int e = errno;
+		pp->execve_failed = true;
+		/* runc's wording (Go's PathError): "exec /run.sh: no such file or directory" */
+		return oerr_msg(err, e, "exec %s: %s", pp->exec_path, go_strerror(e, why, sizeof(why)));
+	}
 }

@@ -384,6 +384,18 @@ int term_recv_fd(int sock, int *ret_fd, ocirun_error_t *err)
 	return 0;
 }
 
+int term_clear_onlcr(int fd, ocirun_error_t *err)
+{
+	struct termios t;
+
+	if (tcgetattr(fd, &t) < 0)
+		return oerr(err, errno, "get terminal attributes of fd %d", fd);
+	t.c_oflag &= ~(tcflag_t)ONLCR;
+	if (tcsetattr(fd, TCSANOW, &t) < 0)
+		return oerr(err, errno, "clear ONLCR on fd %d", fd);
+	return 0;
+}
+
 int term_raw(int fd, struct termios *saved, ocirun_error_t *err)
 {
 	struct termios old, raw;

@@ -16,6 +16,11 @@
  * master's pty number. Both fds are O_CLOEXEC and O_NOCTTY. */
 int term_open_pty(int *ret_master, int *ret_slave, ocirun_error_t *err);
 
+/* Turn off ONLCR (\n -> \r\n on output) on the pty of fd, as runc does for the pty it proxies
+ * itself (a foreground run or exec): the program's lines then reach a pipe unchanged. A pty handed
+ * to --console-socket keeps the kernel's default (the receiver decides). */
+int term_clear_onlcr(int fd, ocirun_error_t *err);
+
 /* TIOCSWINSZ; size NULL is a no-op. Height/width above 65535 are rejected. */
 int term_set_size(int fd, const struct oci_box *size, ocirun_error_t *err);
 
