@@ -5,6 +5,13 @@
 #include "base/json.h"
 #include "cli.h"
 
+/* An empty cell (bundle and created of a container whose records are both
+ * unreadable) as "-", so that splitting a row on blanks still gives six fields. */
+static const char *cell(const char *s)
+{
+	return s && *s ? s : "-";
+}
+
 /* Columns padded like runc's tabwriter (min width 12, padding 3). */
 static void print_table(const struct ocirun_list_entry *e, size_t n)
 {
@@ -15,7 +22,8 @@ static void print_table(const struct ocirun_list_entry *e, size_t n)
 	for (int c = 0; c < 6; c++)
 		w[c] = strlen(head[c]);
 	for (size_t i = 0; i < n; i++) {
-		const char *cells[6] = {e[i].id, pid, e[i].status, e[i].bundle, e[i].created, e[i].owner};
+		const char *cells[6] = {
+		    e[i].id, pid, e[i].status, cell(e[i].bundle), cell(e[i].created), cell(e[i].owner)};
 		snprintf(pid, sizeof(pid), "%d", (int)e[i].pid);
 		for (int c = 0; c < 6; c++)
 			if (strlen(cells[c]) > w[c])
@@ -29,7 +37,7 @@ static void print_table(const struct ocirun_list_entry *e, size_t n)
 			const struct ocirun_list_entry *x = &e[i - 1];
 			snprintf(pid, sizeof(pid), "%d", (int)x->pid);
 			cells[0] = x->id, cells[1] = pid, cells[2] = x->status;
-			cells[3] = x->bundle, cells[4] = x->created, cells[5] = x->owner;
+			cells[3] = cell(x->bundle), cells[4] = cell(x->created), cells[5] = cell(x->owner);
 		}
 		for (int c = 0; c < 5; c++)
 			printf("%-*s", (int)w[c], cells[c]);

@@ -3,7 +3,9 @@
  * state_read, as every command on an existing container does. A state that
  * reads is then printed (state_emit), its cgroup record loaded
  * (cgroup_from_json), and written back with state_write: what ocirun wrote
- * must read again with the same id and bundle.
+ * must read again with the same id and bundle. The same input is then read
+ * as owned.json (state_owned_read, what `delete --force` falls back on),
+ * and what reads is written back and must read again the same.
  * Runs in: the fuzzer only. Must not call: exit. */
 #include <fcntl.h>
 #include <stddef.h>
@@ -77,6 +79,30 @@ static void round_trip(const struct container_state *st)
 	state_free(again);
 }
 
+static void owned(const uint8_t *data, size_t size)
+{
+	ocirun_error_t err = {0};
+	struct state_owned o, again;
+
+	if (write_file_at(in_fd, STATE_OWNED, data, size, &err) < 0)
+		abort();
+	if (state_owned_read(in_fd, &o, &err) < 0) {
+		check_error(&err);
+		return;
+	}
+	if (o.pid < 0)
+		__builtin_trap(); /* must never reach kill() */
+	if (o.cgroup)
+		use_cgroup(o.cgroup);
+	if (state_owned_write(out_fd, &o, &err) < 0 || state_owned_read(out_fd, &again, &err) < 0)
+		__builtin_trap();
+	if (again.pid != o.pid || again.start_time != o.start_time || again.cgroup_made != o.cgroup_made ||
+	    !again.cgroup != !o.cgroup)
+		__builtin_trap();
+	state_owned_release(&again);
+	state_owned_release(&o);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	ocirun_error_t err = {0};
@@ -87,6 +113,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		in_fd = make_dir();
 		out_fd = make_dir();
 	}
+	owned(data, size);
 	if (write_file_at(in_fd, STATE_FILE, data, size, &err) < 0)
 		abort();
 	if (state_read(in_fd, &st, &err) < 0) {

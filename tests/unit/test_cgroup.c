@@ -669,6 +669,51 @@ TEST(json_roundtrip)
 	json_free(v);
 }
 
+/* A create killed between cgroup_make and recording what it made: the plan,
+ * recorded before, names every dir made, parents included. */
+TEST(plan_names_what_make_creates)
+{
+	_cleanup_free_ char *name = xasprintf("ocirun-test-plan-%d", (int)getpid());
+	_cleanup_free_ char *path = xasprintf("/%s/a/b", name);
+	_cleanup_free_ char *top_unified = xasprintf("/sys/fs/cgroup/unified/%s", name);
+	_cleanup_strv_ char **dirs = expected_dirs(name, true);
+	struct cgroup_opts o = {.id = "x", .path = path};
+	ocirun_error_t err = {0};
+	cgroup_t *cg = NULL, *back = NULL;
+	json_t *v = NULL;
+	size_t len;
+
+	if (!hybrid_host())
+		return;
+	CHECK(cgroup_plan(&o, &cg, &err) == 0);
+	if (!cg)
+		return;
+	CHECK(count_existing(dirs) == 0);
+	json_gen_t *g = json_gen_new(false);
+	cgroup_to_json(cg, g);
+	_cleanup_free_ char *text = json_gen_finish(g, &len);
+	json_gen_free(g);
+	CHECK_CONTAINS(text, top_unified);
+	CHECK(cgroup_make(cg, false, NULL, &err) == 0);
+	for (size_t i = 0; dirs[i]; i++)
+		CHECK(is_dir(dirs[i]));
+	cgroup_free(cg); /* "killed": nothing recorded what make made */
+	CHECK(json_parse(text, len, &v, &err) == 0);
+	CHECK(cgroup_from_json(v, &back, &err) == 0);
+	if (back) {
+		CHECK(cgroup_destroy(back, &err) == 0);
+		cgroup_free(back);
+	}
+	json_free(v);
+	CHECK(count_existing(dirs) == 0);
+	force_cleanup(dirs, -1);
+
+	/* an existing dir is not planned as created */
+	CHECK(cg_plan_created("/sys/fs/cgroup/pids", "/sys/fs/cgroup/pids") == NULL);
+	_cleanup_free_ char *own = cg_plan_created("/sys/fs/cgroup/unified", "/sys/fs/cgroup/unified/x");
+	CHECK(own == NULL || strcmp(own, "/sys/fs/cgroup/unified/x") == 0);
+}
+
 TEST(conversions)
 {
 	int64_t sw = 0;
@@ -945,6 +990,7 @@ int main(void)
 	RUN(invalid_values_leave_nothing);
 	RUN(unified_map_hybrid);
 	RUN(json_roundtrip);
+	RUN(plan_names_what_make_creates);
 	RUN(bpf_filter_attached);
 	RUN(v2_ops_on_unified_tree);
 	return UNIT_END();

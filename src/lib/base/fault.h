@@ -5,7 +5,7 @@
 #ifndef OCIRUN_BASE_FAULT_H
 #define OCIRUN_BASE_FAULT_H
 
-/* Points: create-state-dir, create-cgroup, create-clone, create-go,
+/* Points: create-state-dir, create-cgroup-mkdir, create-cgroup, create-clone, create-go,
  * create-ready, create-done, init-mounts, init-ready, start-fifo. */
 void fault_point(const char *name);
 

@@ -162,6 +162,27 @@ int cg_mkdir(const char *mount, const char *path, char **ret_created, ocirun_err
 	return 0;
 }
 
+char *cg_plan_created(const char *mount, const char *path)
+{
+	_cleanup_free_ char *p = xstrdup(path);
+	size_t mlen = strlen(mount);
+	struct stat sb;
+
+	if (strncmp(p, mount, mlen) != 0 || p[mlen] != '/')
+		return NULL;
+	for (char *s = p + mlen + 1;; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+		*s = '\0';
+		if (lstat(p, &sb) < 0)
+			return xstrdup(p);
+		*s = c;
+		if (c == '\0')
+			return NULL;
+	}
+}
+
 /* EBUSY while the last killed tasks finish exiting: retry for about a second. */
 static int rmdir_retry(const char *path)
 {

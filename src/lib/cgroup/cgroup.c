@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 
+#include "base/fault.h"
 #include "base/log.h"
 #include "base/util.h"
 
@@ -451,8 +452,7 @@ static int refuse_populated(const cgroup_t *cg, ocirun_error_t *err)
 	return 0;
 }
 
-int cgroup_create(const struct cgroup_opts *o, const struct oci_resources *res, cgroup_t **ret,
-		  ocirun_error_t *err)
+int cgroup_plan(const struct cgroup_opts *o, cgroup_t **ret, ocirun_error_t *err)
 {
 	_cleanup_free_ char *inner = NULL;
 	struct hier_info *infos = NULL;
@@ -473,12 +473,38 @@ int cgroup_create(const struct cgroup_opts *o, const struct oci_resources *res, 
 	for (size_t i = 0; i < n; i++) {
 		infos[i].h.path = hier_path(&infos[i], cg->mode, inner, abs);
 		cg->hiers[i] = infos[i].h;
+		cg->hiers[i].created = cg_plan_created(cg->hiers[i].mount, cg->hiers[i].path);
 		memset(&infos[i].h, 0, sizeof(infos[i].h));
 	}
 	infos_free(infos, n);
-	if (create_dirs(cg, o->rootless, err) < 0 || refuse_populated(cg, err) < 0 ||
+	*ret = cg;
+	return 0;
+}
+
+int cgroup_make(cgroup_t *cg, bool rootless, const struct oci_resources *res, ocirun_error_t *err)
+{
+	/* from here on, created says what mkdir really made */
+	for (size_t i = 0; i < cg->n_hiers; i++) {
+		free(cg->hiers[i].created);
+		cg->hiers[i].created = NULL;
+	}
+	if (create_dirs(cg, rootless, err) < 0 ||
+	    (fault_point("create-cgroup-mkdir"), refuse_populated(cg, err) < 0) ||
 	    refuse_frozen(cg, err) < 0 || apply(cg, res, false, err) < 0) {
 		cgroup_destroy(cg, NULL);
+		return oerr_ret(err);
+	}
+	return 0;
+}
+
+int cgroup_create(const struct cgroup_opts *o, const struct oci_resources *res, cgroup_t **ret,
+		  ocirun_error_t *err)
+{
+	cgroup_t *cg;
+
+	if (cgroup_plan(o, &cg, err) < 0)
+		return oerr_ret(err);
+	if (cgroup_make(cg, o->rootless, res, err) < 0) {
 		cgroup_free(cg);
 		return oerr_ret(err);
 	}

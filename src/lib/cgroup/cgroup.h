@@ -26,6 +26,14 @@ struct cgroup_opts {
  * left behind on failure. */
 int cgroup_create(const struct cgroup_opts *o, const struct oci_resources *res, cgroup_t **ret,
 		  ocirun_error_t *err);
+/* cgroup_create in two steps, so the caller can record the plan before any
+ * directory exists (a create killed in between leaves dirs only the record
+ * names). cgroup_plan: the paths, and as "created" the topmost dir of each
+ * that does not exist yet; nothing is made. */
+int cgroup_plan(const struct cgroup_opts *o, cgroup_t **ret, ocirun_error_t *err);
+/* mkdir what the plan names (created then says what was really made) and
+ * apply res (may be NULL); on failure removes what it made, cg stays to free. */
+int cgroup_make(cgroup_t *cg, bool rootless, const struct oci_resources *res, ocirun_error_t *err);
 /* A directory fd of the v2 leaf for clone3(CLONE_INTO_CGROUP), or -1 when
  * the container is not (only) in a v2 hierarchy. Owned by cg. */
 int cgroup_v2_fd(const cgroup_t *cg);

@@ -83,6 +83,9 @@ int cg_read_key(const char *dir, const char *file, const char *key, uint64_t *re
 bool cg_exists(const char *dir, const char *file);
 /* mkdir -p path (below mount); *ret_created gets the topmost new dir or NULL. */
 int cg_mkdir(const char *mount, const char *path, char **ret_created, ocirun_error_t *err);
+/* The topmost dir of path (below mount) that does not exist now, or NULL:
+ * what cg_mkdir would report as created. */
+char *cg_plan_created(const char *mount, const char *path);
 /* Remove path's child cgroups, then path and its parents up to and including
  * created, deepest first, retrying while busy. */
 int cg_remove(const char *path, const char *created, ocirun_error_t *err);

@@ -190,8 +190,24 @@ static int save_cgroup(struct creation *c, ocirun_error_t *err)
 	json_gen_free(g);
 	if (json_parse(text, len, &v, err) < 0)
 		return oerr_prefix(err, "cgroup state");
+	json_free(c->st.owned_tree);
 	c->st.cgroup = c->st.owned_tree = v;
 	return 0;
+}
+
+/* owned.json: what `delete --force` must find even without state.json. */
+static int record_owned(struct creation *c, bool cgroup_made, ocirun_error_t *err)
+{
+	struct state_owned o = {
+	    .bundle = c->bundle,
+	    .created = c->st.created,
+	    .cgroup = c->st.cgroup,
+	    .cgroup_made = cgroup_made,
+	    .pid = c->st.pid,
+	    .start_time = c->st.start_time,
+	};
+
+	return state_owned_write(c->dirfd, &o, err);
 }
 
 /* The device cgroup rules runc applies: the config's rules, then what
@@ -270,7 +286,20 @@ static int make_cgroup(struct creation *c, ocirun_error_t *err)
 		rules = device_rules(c->spec, &res.n_devices);
 		res.devices = rules;
 	}
-	return cgroup_create(&co, &res, &c->cg, err);
+	/* The plan is on disk before the first mkdir: a create killed while
+	 * making the dirs leaves only dirs that owned.json names. */
+	if (cgroup_plan(&co, &c->cg, err) < 0)
+		return oerr_ret(err);
+	if (save_cgroup(c, err) < 0 || record_owned(c, false, err) < 0) {
+		/* nothing made: create_abort must not remove what the plan names */
+		cgroup_free(c->cg);
+		c->cg = NULL;
+		return oerr_ret(err);
+	}
+	if (cgroup_make(c->cg, co.rootless, &res, err) < 0 || save_cgroup(c, err) < 0 ||
+	    record_owned(c, true, err) < 0)
+		return oerr_ret(err);
+	return 0;
 }
 
 static int make_state(struct creation *c, ocirun_error_t *err)
@@ -302,9 +331,7 @@ static int make_state(struct creation *c, ocirun_error_t *err)
 	 * leaves a record that `delete --force` can clean up from. */
 	if (state_write(c->dirfd, &c->st, err) < 0)
 		return oerr_ret(err);
-	if (make_cgroup(c, err) < 0)
-		return oerr_ret(err);
-	if (save_cgroup(c, err) < 0 || state_write(c->dirfd, &c->st, err) < 0)
+	if (make_cgroup(c, err) < 0 || state_write(c->dirfd, &c->st, err) < 0)
 		return oerr_ret(err);
 	fault_point("create-cgroup");
 	if (c->mode == MODE_CREATE) {
@@ -446,7 +473,7 @@ static int drive_init(struct creation *c, ocirun_error_t *err)
 
 	c->st.pid = c->pid;
 	c->st.start_time = proc_start_time(c->pid);
-	if (state_write(c->dirfd, &c->st, err) < 0)
+	if (record_owned(c, true, err) < 0 || state_write(c->dirfd, &c->st, err) < 0)
 		return oerr_ret(err);
 	fault_point("create-clone");
 	if (c->plan.new_user && ns_write_id_maps(c->pid, s->linux_, err) < 0)

@@ -103,6 +103,7 @@ struct opened {
 	int dirfd;
 	struct container_state *st;
 	cgroup_t *cg;
+	bool locked; /* the state dir exists and is locked (st may still be NULL) */
 };
 int open_container(const struct ocirun_ctx *ctx, const char *id, struct opened *o, ocirun_error_t *err);
 void opened_release(struct opened *o);

@@ -34,14 +34,17 @@ int open_container(const struct ocirun_ctx *ctx, const char *id, struct opened *
 	o->root_fd = o->dirfd = -1;
 	o->st = NULL;
 	o->cg = NULL;
+	o->locked = false;
 	if (state_validate_id(id, err) < 0)
 		return oerr_ret(err);
 	o->root_fd = open(ctx->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (o->root_fd < 0)
 		return oerr_msg(err, ENOENT, "container \"%s\" does not exist", id);
-	if (state_dir_open(o->root_fd, id, &o->dirfd, err) < 0 || state_lock(o->dirfd, err) < 0 ||
-	    state_read(o->dirfd, &o->st, err) < 0)
+	if (state_dir_open(o->root_fd, id, &o->dirfd, err) < 0 || state_lock(o->dirfd, err) < 0)
 		return oerr_ret(err);
+	o->locked = true;
+	if (state_read(o->dirfd, &o->st, err) < 0)
+		return oerr_prefix(err, "container \"%s\"", id);
 	if (o->st->cgroup && cgroup_from_json(o->st->cgroup, &o->cg, err) < 0)
 		return oerr_prefix(err, "container \"%s\"", id);
 	return 0;
@@ -247,13 +250,18 @@ static void wait_gone(const struct container_state *st)
 	close(pidfd);
 }
 
-int container_destroy(int root_fd, int dirfd, struct container_state *st, ocirun_error_t *err)
+/* Kill and remove what the container owns: the init (by pid and start
+ * time), every process of its cgroup when create made it (cgroup_made), the
+ * cgroup dirs it created, then the state dir. A cgroup only planned
+ * (create was killed while making it) holds nothing of ours: its dirs are
+ * removed when empty, never emptied. */
+static int destroy_owned(int root_fd, const struct container_state *st, const json_t *cgj, bool cgroup_made,
+			 ocirun_error_t *err)
 {
 	cgroup_t *cg = NULL;
 	int r = 0;
 
-	(void)dirfd;
-	if (st->cgroup && cgroup_from_json(st->cgroup, &cg, err) < 0)
+	if (cgj && cgroup_from_json(cgj, &cg, err) < 0)
 		return oerr_prefix(err, "container \"%s\"", st->id);
 	if (state_init_alive(st)) {
 		ocirun_error_t e = {0};
@@ -261,7 +269,7 @@ int container_destroy(int root_fd, int dirfd, struct container_state *st, ocirun
 	}
 	/* processes that left the init's pid namespace cannot exist, but a
 	 * container without one may have many: kill what is in the cgroup */
-	if (cg) {
+	if (cg && cgroup_made) {
 		ocirun_error_t e = {0};
 		pid_t *pids = NULL;
 		size_t n = 0;
@@ -271,12 +279,60 @@ int container_destroy(int root_fd, int dirfd, struct container_state *st, ocirun
 	}
 	wait_gone(st);
 	if (cg) {
-		r = cgroup_destroy(cg, err);
+		ocirun_error_t e = {0};
+		r = cgroup_destroy(cg, cgroup_made ? err : &e);
 		cgroup_free(cg);
-		if (r < 0)
+		if (r < 0 && cgroup_made)
 			return oerr_prefix(err, "delete container \"%s\"", st->id);
+		if (r < 0)
+			log_debug("container \"%s\": planned cgroup left: %s", st->id, e.msg);
 	}
 	return state_dir_remove(root_fd, st->id, err);
+}
+
+int container_destroy(int root_fd, int dirfd, struct container_state *st, ocirun_error_t *err)
+{
+	struct state_owned own = {0};
+	const json_t *cgj = st->cgroup;
+	bool made = true;
+	int r;
+
+	/* a create killed while making its cgroup recorded it only in owned.json */
+	if (!cgj && dirfd >= 0 && state_owned_read(dirfd, &own, NULL) == 0 && own.cgroup) {
+		cgj = own.cgroup;
+		made = own.cgroup_made;
+	}
+	r = destroy_owned(root_fd, st, cgj, made, err);
+	state_owned_release(&own);
+	return r;
+}
+
+/* delete --force with state.json missing or damaged: destroy what owned.json
+ * records. The init is killed only when its start time matches the record
+ * and the cgroup is emptied only when create made it, so a recycled PID or
+ * a cgroup create never filled is left alone. err holds state.json's error. */
+static int destroy_unreadable(int root_fd, int dirfd, const char *id, ocirun_error_t *err)
+{
+	struct state_owned own;
+	struct container_state st = {.id = (char *)id};
+	ocirun_error_t e = {0};
+	int r;
+
+	if (state_owned_read(dirfd, &own, &e) < 0) {
+		char first[OCIRUN_ERR_MSG];
+		/* neither file: create was killed before it made anything */
+		if (e.code == ENOENT && faccessat(dirfd, STATE_FILE, F_OK, AT_SYMLINK_NOFOLLOW) < 0 &&
+		    errno == ENOENT)
+			return state_dir_remove(root_fd, id, err);
+		memcpy(first, err->msg, sizeof(first));
+		return oerr_msg(err, err->code ? err->code : EINVAL,
+				"%s; %s: cannot tell what the container owns, nothing removed", first, e.msg);
+	}
+	st.pid = own.pid;
+	st.start_time = own.start_time;
+	r = destroy_owned(root_fd, &st, own.cgroup, own.cgroup_made, err);
+	state_owned_release(&own);
+	return r;
 }
 
 static void run_poststop(const struct container_state *st)
@@ -300,14 +356,13 @@ int ocirun_delete(const struct ocirun_ctx *ctx, const char *id, bool force, ocir
 	int r = open_container(ctx, id, &o, err);
 
 	if (r < 0) {
-		/* runc: deleting a missing container with --force is not an error.
-		 * A create killed between making the state dir and writing its
-		 * first state.json leaves only the dir: --force removes it. */
-		if (force && err->code == ENOENT) {
+		/* runc: deleting a missing container with --force is not an error */
+		if (force && o.dirfd < 0 && err->code == ENOENT)
 			r = 0;
-			if (o.root_fd >= 0 && o.dirfd >= 0 && faccessat(o.dirfd, STATE_FILE, F_OK, 0) < 0)
-				r = state_dir_remove(o.root_fd, id, err);
-		}
+		/* a state.json lost, damaged or naming a bad cgroup record must not
+		 * make the container unmanageable (runc 1.1.5 fails here) */
+		else if (force && o.locked)
+			r = destroy_unreadable(o.root_fd, o.dirfd, id, err);
 		goto out;
 	}
 	status = status_with_cgroup(&o);
@@ -341,6 +396,28 @@ static char *dir_owner(int dirfd)
 	return xasprintf("#%u", (unsigned)sb.st_uid);
 }
 
+/* A container whose state.json cannot be read: status "unknown" (runc's
+ * name for a status it cannot tell), the rest from owned.json if it can. */
+static void unreadable_entry(struct ocirun_list_entry *v, const char *id, int dirfd)
+{
+	struct state_owned own;
+
+	v->id = xstrdup(id);
+	v->status = xstrdup("unknown");
+	v->owner = dir_owner(dirfd);
+	if (state_owned_read(dirfd, &own, NULL) == 0) {
+		struct container_state st = {.pid = own.pid, .start_time = own.start_time};
+		v->pid = state_init_alive(&st) ? own.pid : 0;
+		v->bundle = own.bundle ? xstrdup(own.bundle) : NULL;
+		v->created = own.created ? xstrdup(own.created) : NULL;
+		state_owned_release(&own);
+	}
+	if (!v->bundle)
+		v->bundle = xstrdup("");
+	if (!v->created)
+		v->created = xstrdup("");
+}
+
 int ocirun_list(const struct ocirun_ctx *ctx, struct ocirun_list_entry **ret, size_t *ret_n,
 		ocirun_error_t *err)
 {
@@ -368,6 +445,10 @@ int ocirun_list(const struct ocirun_ctx *ctx, struct ocirun_list_entry **ret, si
 			v[n].created = xstrdup(o.st->created);
 			v[n].owner = dir_owner(o.dirfd);
 			n++;
+		} else if (o.locked) {
+			/* shown, not skipped: `list -q | xargs delete -f` must see it */
+			log_warn("%s", e.msg);
+			unreadable_entry(&v[n++], ids[i], o.dirfd);
 		}
 		opened_release(&o);
 	}

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -212,21 +213,46 @@ static uint64_t get_u64(const json_t *v, const char *key)
 	return u;
 }
 
-int state_read(int dirfd, struct container_state **ret, ocirun_error_t *err)
+/* "<state dir>/<name>" for messages: the dir's path from /proc/self/fd, else the bare name. */
+static char *path_at(int dirfd, const char *name)
 {
-	_cleanup_free_ char *text = NULL;
-	struct container_state *st;
-	json_t *v = NULL, *ann;
+	char link[64], dir[PATH_MAX];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", dirfd);
+	n = readlink(link, dir, sizeof(dir) - 1);
+	if (n <= 0 || dir[0] != '/')
+		return xstrdup(name);
+	dir[n] = '\0';
+	return xasprintf("%s/%s", dir, name);
+}
+
+/* Read and parse the JSON object in dirfd/name; every error names the file. */
+static int read_object(int dirfd, const char *name, json_t **ret, ocirun_error_t *err)
+{
+	_cleanup_free_ char *text = NULL, *path = path_at(dirfd, name);
+	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	size_t len;
 
-	if (read_file_at(dirfd, STATE_FILE, &text, &len, err) < 0)
-		return oerr_ret(err);
-	if (json_parse(text, len, &v, err) < 0)
-		return oerr_prefix(err, STATE_FILE);
-	if (json_type(v) != JSON_OBJECT) {
-		json_free(v);
-		return oerr_msg(err, EINVAL, "%s: expected a JSON object", STATE_FILE);
+	if (fd < 0)
+		return oerr(err, errno, "\"%s\"", path);
+	if (read_fd_all(fd, &text, &len, err) < 0 || json_parse(text, len, ret, err) < 0)
+		return oerr_prefix(err, "\"%s\"", path);
+	if (json_type(*ret) != JSON_OBJECT) {
+		json_free(*ret);
+		*ret = NULL;
+		return oerr_msg(err, EINVAL, "\"%s\": expected a JSON object", path);
 	}
+	return 0;
+}
+
+int state_read(int dirfd, struct container_state **ret, ocirun_error_t *err)
+{
+	struct container_state *st;
+	json_t *v = NULL, *ann;
+
+	if (read_object(dirfd, STATE_FILE, &v, err) < 0)
+		return oerr_ret(err);
 	st = xzalloc(sizeof(*st));
 	st->oci_version = get_str(v, "ociVersion");
 	st->id = get_str(v, "id");
@@ -262,8 +288,9 @@ int state_read(int dirfd, struct container_state **ret, ocirun_error_t *err)
 	st->cgroup = json_obj_get(v, "cgroup");
 	st->owned_tree = v;
 	if (!st->id || !st->bundle) {
+		_cleanup_free_ char *path = path_at(dirfd, STATE_FILE);
 		state_free(st);
-		return oerr_msg(err, EINVAL, "%s: missing id or bundle", STATE_FILE);
+		return oerr_msg(err, EINVAL, "\"%s\": missing id or bundle", path);
 	}
 	*ret = st;
 	return 0;
@@ -286,6 +313,65 @@ void state_free(struct container_state *st)
 	free(st->annotations.items);
 	json_free(st->owned_tree);
 	free(st);
+}
+
+int state_owned_write(int dirfd, const struct state_owned *o, ocirun_error_t *err)
+{
+	json_gen_t *g = json_gen_new(false);
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+
+	json_gen_obj_open(g);
+	json_gen_key(g, "bundle");
+	json_gen_str(g, o->bundle);
+	json_gen_key(g, "created");
+	json_gen_str(g, o->created);
+	json_gen_key(g, "pid");
+	json_gen_i64(g, o->pid);
+	json_gen_key(g, "startTime");
+	json_gen_u64(g, o->start_time);
+	json_gen_key(g, "cgroupMade");
+	json_gen_bool(g, o->cgroup_made);
+	if (o->cgroup) {
+		json_gen_key(g, "cgroup");
+		json_gen_tree(g, o->cgroup);
+	}
+	json_gen_obj_close(g);
+	text = json_gen_finish(g, &len);
+	json_gen_free(g);
+	if (write_file_atomic(dirfd, STATE_OWNED, text, len, err) < 0)
+		return oerr_prefix(err, "write %s", STATE_OWNED);
+	return 0;
+}
+
+int state_owned_read(int dirfd, struct state_owned *ret, ocirun_error_t *err)
+{
+	json_t *v = NULL;
+	uint64_t pid = 0;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	r = read_object(dirfd, STATE_OWNED, &v, err); /* err may be NULL */
+	if (r < 0)
+		return r;
+	/* a pid that does not fit pid_t reads as none: (pid_t)-1 must never reach kill() */
+	if (json_u64(json_obj_get(v, "pid"), &pid) == 0 && pid > 0 && pid <= INT32_MAX)
+		ret->pid = (pid_t)pid;
+	ret->start_time = get_u64(v, "startTime");
+	ret->bundle = get_str(v, "bundle");
+	ret->created = get_str(v, "created");
+	ret->cgroup_made = json_bool(json_obj_get(v, "cgroupMade"));
+	ret->cgroup = json_obj_get(v, "cgroup");
+	ret->tree = v;
+	return 0;
+}
+
+void state_owned_release(struct state_owned *o)
+{
+	free(o->bundle);
+	free(o->created);
+	json_free(o->tree);
+	memset(o, 0, sizeof(*o));
 }
 
 int state_dir_remove(int root_fd, const char *id, ocirun_error_t *err)

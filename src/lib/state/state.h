@@ -13,9 +13,10 @@
 #include "base/json.h"
 #include "spec/spec.h"
 
-#define STATE_FILE "state.json"
-#define STATE_FIFO "exec.fifo"
-#define STATE_DONE "exec.done" /* the init writes one byte here right before execve */
+#define STATE_FILE  "state.json"
+#define STATE_FIFO  "exec.fifo"
+#define STATE_DONE  "exec.done"  /* the init writes one byte here right before execve */
+#define STATE_OWNED "owned.json" /* what the ID owns, recorded before it exists */
 
 enum container_phase {
 	PHASE_CREATING = 0, /* state dir made, init not ready yet */
@@ -44,6 +45,21 @@ struct container_state {
 	uint64_t creator_start_time;
 };
 
+/* owned.json: a second, small record of what the container owns, so that
+ * `delete --force` can find and remove it when state.json is lost or
+ * damaged. create writes it before each thing exists: the planned cgroup
+ * before any mkdir (cgroup_made false), the made one after, the init's
+ * identity before the init is told to go on. */
+struct state_owned {
+	char *bundle;
+	char *created;
+	const json_t *cgroup; /* the cgroup module's record, or NULL (points into tree) */
+	bool cgroup_made;     /* false: planned only; its dirs, if any, hold nothing of ours */
+	pid_t pid;            /* the init, 0 before it exists */
+	uint64_t start_time;
+	json_t *tree; /* freed with the record */
+};
+
 /* Open (creating when needed, mode 0700) the state root. */
 int state_root_open(const char *root, int *ret_fd, ocirun_error_t *err);
 /* IDs: letters, digits, and "_+-."; not "." or ".."; at most 1024 bytes. */
@@ -55,8 +71,13 @@ int state_dir_open(int root_fd, const char *id, int *ret_dirfd, ocirun_error_t *
 /* Exclusive flock on the container's dir (blocking). */
 int state_lock(int dirfd, ocirun_error_t *err);
 int state_write(int dirfd, const struct container_state *st, ocirun_error_t *err);
+/* Errors name the file by its full path ("/run/ocirun/ID/state.json": ...). */
 int state_read(int dirfd, struct container_state **ret, ocirun_error_t *err);
 void state_free(struct container_state *st);
+int state_owned_write(int dirfd, const struct state_owned *o, ocirun_error_t *err);
+/* err may be NULL (callers that only try). */
+int state_owned_read(int dirfd, struct state_owned *ret, ocirun_error_t *err);
+void state_owned_release(struct state_owned *o);
 /* Remove <root>/<id> and everything in it. */
 int state_dir_remove(int root_fd, const char *id, ocirun_error_t *err);
 /* Sorted container IDs. */
