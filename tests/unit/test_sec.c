@@ -18,6 +18,7 @@
 
 #include "base/cleanup.h"
 #include "sec/sec.h"
+#include "sec/seccomp_bpf.h"
 #include "unit.h"
 
 #define V(...) ((char *[]){__VA_ARGS__, NULL})
@@ -396,18 +397,6 @@ TEST(seccomp_validate)
 	check_compile_error(&s, "linux.seccomp.flags[1]: unknown flag \"SECCOMP_FILTER_FLAG_FOO\"");
 	s.flags = NULL;
 
-	if (!seccomp_known_flags()[3]) {
-		ocirun_error_t err = {0};
-		seccomp_prog_t *p = NULL;
-
-		s.flags = V("SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV");
-		CHECK(seccomp_compile(&s, &p, &err) == -EOPNOTSUPP);
-		CHECK_CONTAINS(err.msg,
-			       "linux.seccomp.flags[0]: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV is not "
-			       "supported by libseccomp ");
-		s.flags = NULL;
-	}
-
 	sc[1].action = "SCMP_ACT_NOTIFY";
 	sc[1].names = V("read", "write");
 	check_compile_error(
@@ -433,9 +422,15 @@ TEST(seccomp_known_lists)
 	CHECK(n >= 15);
 	CHECK(x86_64 && x32);
 	v = seccomp_known_flags();
-	CHECK(v[0] != NULL);
 	for (n = 0; v[n]; n++)
 		CHECK(strncmp(v[n], "SECCOMP_FILTER_FLAG_", 20) == 0);
+	CHECK(n == 4);
+	/* a subset, in the same order */
+	for (const char *const *w = seccomp_supported_flags(); *w; w++) {
+		while (*v && strcmp(*v, *w) != 0)
+			v++;
+		CHECK(*v != NULL);
+	}
 }
 
 /* Compile and free only (runs under valgrind too): basic actions, archs,
@@ -737,6 +732,147 @@ TEST(seccomp_notify_fd)
 	seccomp_prog_free(p);
 }
 
+/* ---------------- seccomp: the -ENOSYS stub ---------------- */
+
+static size_t compiled_len(const char *def_action, bool has_ret, uint32_t ret)
+{
+	struct oci_seccomp_syscall sc[] = {
+	    /* actions none of the defaults below has, so that no rule is skipped */
+	    {.names = V("reboot"), .action = "SCMP_ACT_KILL"},
+	    {.names = V("getpid"), .action = "SCMP_ACT_ERRNO", .has_errno_ret = true, .errno_ret = EIO},
+	};
+	struct oci_seccomp s = {
+	    .default_action = (char *)def_action,
+	    .has_default_errno_ret = has_ret,
+	    .default_errno_ret = ret,
+	    .syscalls = sc,
+	    .n_syscalls = ARRAY_SIZE(sc),
+	};
+	ocirun_error_t err = {0};
+	seccomp_prog_t *p = NULL;
+	size_t len;
+
+	if (seccomp_compile(&s, &p, &err) < 0) {
+		fprintf(stderr, "# %s: %s\n", def_action, err.msg);
+		return 0;
+	}
+	len = p->len;
+	seccomp_prog_free(p);
+	return len;
+}
+
+/* libseccomp's program is as long whatever the default action (it is only
+ * the final return): a longer one has the stub. */
+TEST(seccomp_stub_only_when_denying)
+{
+	size_t allow;
+
+	/* under valgrind libseccomp refuses SCMP_ACT_LOG and SCMP_ACT_KILL_PROCESS */
+	if (!seccomp_usable())
+		return;
+	allow = compiled_len("SCMP_ACT_ALLOW", false, 0);
+	CHECK(allow > 0);
+	CHECK(compiled_len("SCMP_ACT_LOG", false, 0) == allow);
+	CHECK(compiled_len("SCMP_ACT_TRACE", true, 3) == allow);
+	/* ERRNO(ENOSYS) is what the stub would give */
+	CHECK(compiled_len("SCMP_ACT_ERRNO", true, ENOSYS) == allow);
+	CHECK(compiled_len("SCMP_ACT_ERRNO", false, 0) > allow);
+	CHECK(compiled_len("SCMP_ACT_ERRNO", true, EXDEV) > allow);
+	CHECK(compiled_len("SCMP_ACT_KILL_PROCESS", false, 0) > allow);
+	CHECK(compiled_len("SCMP_ACT_TRAP", false, 0) > allow);
+}
+
+#ifdef __x86_64__
+#define X32_BIT 0x40000000L
+
+static int enosys_child(void *arg)
+{
+	ocirun_error_t err = {0};
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return 1;
+	if (seccomp_install(arg, NULL, &err) < 0)
+		return 2;
+	/* x86_64: above exit_group (231), the largest named: ENOSYS; below: the default */
+	if (errno_of(syscall(1000)) != ENOSYS || errno_of(syscall(300)) != ENOSYS)
+		return 3;
+	if (errno_of(syscall(SYS_getegid)) != EXDEV)
+		return 4;
+	/* x32: its own largest, readv (515 | bit 30): 300 is below, 1000 above */
+	if (errno_of(syscall(X32_BIT | 300)) != EXDEV || errno_of(syscall(X32_BIT | 1000)) != ENOSYS)
+		return 5;
+	if (syscall(SYS_getppid) <= 0)
+		return 6;
+	return 0;
+}
+
+/* Each ABI has its own largest number: x32 names readv as 515 (bit 30 set),
+ * x86_64 as 19. */
+TEST(seccomp_enosys_x86_64_x32)
+{
+	struct oci_seccomp_syscall sc[] = {
+	    {.names = V("exit", "exit_group", "getppid", "rt_sigreturn", "write", "mmap", "munmap", "madvise",
+			"sigaltstack", "gettid", "getpid", "rt_sigprocmask", "rt_sigaction"),
+	     .action = "SCMP_ACT_ALLOW"},
+	    {.names = V("readv"), .action = "SCMP_ACT_ERRNO", .has_errno_ret = true, .errno_ret = EXDEV},
+	};
+	struct oci_seccomp s = {
+	    .default_action = "SCMP_ACT_ERRNO",
+	    .has_default_errno_ret = true,
+	    .default_errno_ret = EXDEV,
+	    .architectures = V("SCMP_ARCH_X86_64", "SCMP_ARCH_X32"),
+	    .syscalls = sc,
+	    .n_syscalls = ARRAY_SIZE(sc),
+	};
+	ocirun_error_t err = {0};
+	seccomp_prog_t *p = NULL;
+
+	if (!seccomp_usable())
+		return;
+	CHECK(seccomp_compile(&s, &p, &err) == 0);
+	if (!p) {
+		fprintf(stderr, "# %s\n", err.msg);
+		return;
+	}
+	CHECK_EXIT0(in_child(enosys_child, p));
+	seccomp_prog_free(p);
+}
+#endif
+
+/* The flags go to seccomp(2) as given; NEW_LISTENER with a notify rule,
+ * WAIT_KILLABLE_RECV only then, TSYNC with a listener needs TSYNC_ESRCH. */
+TEST(seccomp_flags)
+{
+	struct oci_seccomp_syscall sc[] = {{.names = V("getppid"), .action = "SCMP_ACT_NOTIFY"}};
+	struct oci_seccomp s = {.default_action = "SCMP_ACT_ALLOW", .syscalls = sc, .n_syscalls = 1};
+	const unsigned int wait = SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
+			   nl = SECCOMP_FILTER_FLAG_NEW_LISTENER;
+	ocirun_error_t err = {0};
+	seccomp_prog_t *p = NULL;
+
+	if (!seccomp_usable())
+		return;
+	s.flags = V("SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_TSYNC");
+	CHECK(seccomp_compile(&s, &p, &err) == 0);
+	CHECK(p && p->flags == (SECCOMP_FILTER_FLAG_LOG | SECCOMP_FILTER_FLAG_TSYNC | nl |
+				SECCOMP_FILTER_FLAG_TSYNC_ESRCH));
+	seccomp_prog_free(p);
+	p = NULL;
+	if (!seccomp_bpf_flags_supported(wait | nl)) {
+		fprintf(stderr, "# skipped: no SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV in this kernel\n");
+		return;
+	}
+	s.flags = V("SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV");
+	CHECK(seccomp_compile(&s, &p, &err) == 0);
+	CHECK(p && p->flags == (wait | nl));
+	seccomp_prog_free(p);
+	p = NULL;
+	sc[0].action = "SCMP_ACT_ERRNO";
+	CHECK(seccomp_compile(&s, &p, &err) == 0);
+	CHECK(p && p->flags == 0);
+	seccomp_prog_free(p);
+}
+
 int main(void)
 {
 	RUN(caps_names);
@@ -754,5 +890,10 @@ int main(void)
 	RUN(seccomp_kill_process);
 	RUN(seccomp_default_errno);
 	RUN(seccomp_notify_fd);
+	RUN(seccomp_stub_only_when_denying);
+#ifdef __x86_64__
+	RUN(seccomp_enosys_x86_64_x32);
+#endif
+	RUN(seccomp_flags);
 	return UNIT_END();
 }

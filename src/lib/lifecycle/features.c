@@ -65,7 +65,7 @@ static void gen_seccomp(json_gen_t *g)
 	gen_list(g, "operators", seccomp_known_operators());
 	gen_list(g, "archs", seccomp_known_archs());
 	gen_list(g, "knownFlags", seccomp_known_flags());
-	gen_list(g, "supportedFlags", seccomp_known_flags());
+	gen_list(g, "supportedFlags", seccomp_supported_flags());
 	json_gen_obj_close(g);
 }
 

@@ -1,8 +1,7 @@
 /* sec: capabilities (libcap, only in caps.c), rlimits (rlimits.c) and seccomp
- * (libseccomp, only in seccomp.c). Validation and compilation run in the
- * runtime before clone so that bad input fails before anything exists;
- * application runs in the container init just before exec.
- * Must not call: exit, anything outside base/ and spec/. */
+ * (libseccomp, only in seccomp.c; the BPF stub and loading in seccomp_bpf.c). Validation and compilation run
+ * in the runtime before clone so that bad input fails before anything exists; application runs in the
+ * container init just before exec. Must not call: exit, anything outside base/ and spec/. */
 #ifndef OCIRUN_SEC_H
 #define OCIRUN_SEC_H
 
@@ -38,19 +37,26 @@ int rlimit_from_name(const char *name);
 
 /* ---- seccomp ---- */
 typedef struct seccomp_prog seccomp_prog_t;
-/* Build the filter (no syscall is made that changes the process). Errors
- * name the field: `linux.seccomp.syscalls[3].action: unknown action "X"`.
- * A syscall name libseccomp does not know is skipped with a debug log. */
+/* Build the filter, as the BPF program the kernel loads (no syscall is made
+ * that changes the process). Errors name the field:
+ * `linux.seccomp.syscalls[3].action: unknown action "X"`. A syscall name
+ * libseccomp does not know is skipped with a debug log. Unless the default
+ * action is SCMP_ACT_ALLOW, SCMP_ACT_LOG, SCMP_ACT_TRACE or ERRNO(ENOSYS), a
+ * syscall numbered above every one the profile names for the caller's arch
+ * gets ENOSYS instead of the default action (as in runc). */
 int seccomp_compile(const struct oci_seccomp *s, seccomp_prog_t **ret, ocirun_error_t *err);
-/* Init: load it. When the profile uses SCMP_ACT_NOTIFY, *ret_notify_fd gets
- * the listener fd (else -1). ret_notify_fd may be NULL. */
+/* Init: load it with seccomp(2) and the profile's flags. When the profile uses
+ * SCMP_ACT_NOTIFY, *ret_notify_fd gets the listener fd (else -1).
+ * ret_notify_fd may be NULL. */
 int seccomp_install(seccomp_prog_t *p, int *ret_notify_fd, ocirun_error_t *err);
 void seccomp_prog_free(seccomp_prog_t *p);
-/* For `features`: every action/operator/arch/flag name supported. */
+/* For `features`: every action/operator/arch/flag name known, and the flags
+ * this kernel supports. */
 const char *const *seccomp_known_actions(void);
 const char *const *seccomp_known_operators(void);
 const char *const *seccomp_known_archs(void);
 const char *const *seccomp_known_flags(void);
+const char *const *seccomp_supported_flags(void);
 
 /* ---- the runtime's own binary (exeguard.c) ---- */
 /* Re-execute the runtime (argv) from a file no process can write: a detached read-only overlay of

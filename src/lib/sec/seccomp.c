@@ -1,8 +1,10 @@
-/* sec/seccomp: linux.seccomp compiled into a libseccomp filter context. The
- * only file that uses libseccomp. seccomp_compile runs in the runtime before
- * clone and only builds memory (name lookups may probe the kernel's seccomp
- * support, which changes nothing); the forked init inherits the context and
- * calls seccomp_install just before execve. */
+/* sec/seccomp: linux.seccomp compiled with libseccomp into the BPF program the
+ * kernel loads. The only file that uses libseccomp. seccomp_compile runs in the
+ * runtime before clone and only builds memory (name lookups and flag checks may
+ * probe the kernel's seccomp support, which changes nothing): it exports
+ * libseccomp's program, puts the -ENOSYS stub in front of it (seccomp_bpf.c)
+ * and works out the seccomp(2) flags; the forked init inherits the result and
+ * only loads it (seccomp_install, seccomp_bpf.c) just before execve. */
 #include "sec/sec.h"
 
 #include <errno.h>
@@ -11,14 +13,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "base/cleanup.h"
 #include "base/log.h"
 #include "base/util.h"
+#include "sec/seccomp_bpf.h"
 
 #define SYSCALL_MAX_ARGS 6
 
-struct seccomp_prog {
+/* The libseccomp side of a compilation. */
+struct build {
 	scmp_filter_ctx ctx;
 	bool notify; /* a SCMP_ACT_NOTIFY rule made it into the filter */
 };
@@ -63,24 +69,18 @@ static const struct operator_name operators[] = {
     {"SCMP_CMP_NE", SCMP_CMP_NE},
 };
 
-#if SCMP_VER_MAJOR > 2 || (SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR >= 6)
-#define HAVE_WAITKILL 1
-#endif
-
+/* The filter is loaded with seccomp(2) directly, so a flag needs only the
+ * kernel's support, whatever libseccomp knows. */
 struct flag_name {
 	const char *name;
-	int attr; /* enum scmp_filter_attr, -1 when this libseccomp has none */
+	unsigned int flag; /* SECCOMP_FILTER_FLAG_* */
 };
 
 static const struct flag_name flags[] = {
-    {"SECCOMP_FILTER_FLAG_LOG", SCMP_FLTATR_CTL_LOG},
-    {"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SCMP_FLTATR_CTL_SSB},
-    {"SECCOMP_FILTER_FLAG_TSYNC", SCMP_FLTATR_CTL_TSYNC},
-#ifdef HAVE_WAITKILL
-    {"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SCMP_FLTATR_CTL_WAITKILL},
-#else
-    {"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", -1},
-#endif
+    {"SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG},
+    {"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW},
+    {"SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC},
+    {"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV},
 };
 
 /* Candidates for seccomp_known_archs(); only those the linked libseccomp
@@ -176,32 +176,52 @@ static int add_archs(scmp_filter_ctx ctx, char *const *archs, ocirun_error_t *er
 
 static int check_flags(char *const *names, ocirun_error_t *err)
 {
-	for (size_t i = 0; names && names[i]; i++) {
-		const struct flag_name *f = TABLE_FIND(flags, names[i]);
-
-		if (!f)
+	for (size_t i = 0; names && names[i]; i++)
+		if (!TABLE_FIND(flags, names[i]))
 			return oerr_msg(err, EINVAL, "linux.seccomp.flags[%zu]: unknown flag \"%s\"", i,
 					names[i]);
-		if (f->attr < 0)
-			return oerr_msg(
-			    err, EOPNOTSUPP,
-			    "linux.seccomp.flags[%zu]: %s is not supported by libseccomp %u.%u.%u", i,
-			    names[i], seccomp_version()->major, seccomp_version()->minor,
-			    seccomp_version()->micro);
-	}
 	return 0;
 }
 
-static int set_flags(scmp_filter_ctx ctx, char *const *names, ocirun_error_t *err)
+/* The bits to probe a flag with: the kernel refuses WAIT_KILLABLE_RECV
+ * without NEW_LISTENER. */
+static unsigned int probe_bits(unsigned int flag)
 {
+	if (flag == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)
+		return flag | SECCOMP_FILTER_FLAG_NEW_LISTENER;
+	return flag;
+}
+
+/* linux.seccomp.flags, checked against the kernel, plus NEW_LISTENER when a
+ * rule notifies. */
+static int kernel_flags(char *const *names, bool notify, unsigned int *ret, ocirun_error_t *err)
+{
+	unsigned int fl = notify ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;
+
 	for (size_t i = 0; names && names[i]; i++) {
 		const struct flag_name *f = TABLE_FIND(flags, names[i]);
-		/* libseccomp checks that the kernel supports the flag. */
-		int r = seccomp_attr_set(ctx, (enum scmp_filter_attr)f->attr, 1);
 
-		if (r < 0)
-			return oerr(err, -r, "linux.seccomp.flags[%zu]: set %s", i, names[i]);
+		if (!seccomp_bpf_flags_supported(probe_bits(f->flag)))
+			return oerr_msg(err, EOPNOTSUPP,
+					"linux.seccomp.flags[%zu]: %s is not supported by this kernel", i,
+					names[i]);
+		if (f->flag == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV && !notify) {
+			log_debug("linux.seccomp.flags[%zu]: %s ignored: no SCMP_ACT_NOTIFY rule", i,
+				  names[i]);
+			continue;
+		}
+		fl |= f->flag;
 	}
+	/* The kernel takes TSYNC with a listener only when a thread that cannot
+	 * be synchronized is reported as ESRCH (the return value is the fd). */
+	if ((fl & SECCOMP_FILTER_FLAG_TSYNC) && notify) {
+		fl |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+		if (!seccomp_bpf_flags_supported(fl))
+			return oerr_msg(err, EOPNOTSUPP,
+					"linux.seccomp.flags: SECCOMP_FILTER_FLAG_TSYNC with SCMP_ACT_NOTIFY "
+					"is not supported by this kernel (Linux >= 5.7)");
+	}
+	*ret = fl;
 	return 0;
 }
 
@@ -299,7 +319,7 @@ static void free_rules(struct parsed_rule *rules, size_t n)
 	free(rules);
 }
 
-static int add_syscall(seccomp_prog_t *p, const struct oci_seccomp_syscall *sc, size_t idx,
+static int add_syscall(struct build *p, const struct oci_seccomp_syscall *sc, size_t idx,
 		       const struct parsed_rule *pr, uint32_t def_act, ocirun_error_t *err)
 {
 	/* libseccomp refuses a rule whose action (with its data) is the default. */
@@ -334,29 +354,20 @@ static int add_syscall(seccomp_prog_t *p, const struct oci_seccomp_syscall *sc, 
 	return 0;
 }
 
-/* Attributes set on every filter. */
-static int setup_attrs(scmp_filter_ctx ctx, size_t n_syscalls, ocirun_error_t *err)
+/* Attributes of the exported program. libseccomp never loads it, so its load
+ * attributes (no_new_privs, the flags) do not matter: the init sets
+ * no_new_privs itself when process.noNewPrivileges asks for it, otherwise
+ * loading needs CAP_SYS_ADMIN, which the init still has. */
+static void setup_attrs(scmp_filter_ctx ctx, size_t n_syscalls)
 {
-	int r;
-
-	/* The init sets no_new_privs itself when process.noNewPrivileges asks for
-	 * it; otherwise loading needs CAP_SYS_ADMIN, which the init still has. */
-	r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
-	if (r < 0)
-		return oerr(err, -r, "seccomp: clear the no_new_privs attribute");
-	/* Without it libseccomp maps every kernel error of seccomp_load to ECANCELED. */
-	r = seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
-	if (r < 0)
-		log_debug("seccomp: SCMP_FLTATR_API_SYSRAWRC unavailable: %s", strerror(-r));
 	/* A binary tree instead of a linear list for long profiles. libseccomp
 	 * <= 2.5.4 misbehaves with it when there are no rules; runc uses the same
 	 * threshold. */
 	if (n_syscalls > 32) {
-		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+		int r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 		if (r < 0)
 			log_debug("seccomp: binary tree optimization unavailable: %s", strerror(-r));
 	}
-	return 0;
 }
 
 /* Pass 1: the whole profile is checked without libseccomp state, so a bad
@@ -387,9 +398,100 @@ static int parse_profile(const struct oci_seccomp *s, uint32_t *ret_def_act, str
 	return 0;
 }
 
+/* No stub when the default action lets a syscall the profile does not know
+ * run, or gives ENOSYS already. SCMP_ACT_TRACE counts as letting it run, as in
+ * runc: a tracer is expected to handle new syscalls itself, and ENOSYS would
+ * get in the way of its emulation. */
+static bool default_needs_stub(uint32_t def_act)
+{
+	if (def_act == SCMP_ACT_ALLOW || def_act == SCMP_ACT_LOG || def_act == SCMP_ACT_ERRNO(ENOSYS))
+		return false;
+	return (def_act & SECCOMP_RET_ACTION_FULL) != SCMP_ACT_TRACE(0);
+}
+
+/* The largest number of a syscall the profile names (whatever the rule's
+ * action) on arch; 0 when it names none there. Names unknown on arch, and
+ * libseccomp's negative pseudo-numbers (socketcall multiplexing), count not. */
+static uint32_t max_named_nr(const struct oci_seccomp *s, uint32_t arch)
+{
+	int max = 0;
+
+	for (size_t i = 0; i < s->n_syscalls; i++)
+		for (size_t k = 0; s->syscalls[i].names[k]; k++) {
+			int nr = seccomp_syscall_resolve_name_arch(arch, s->syscalls[i].names[k]);
+
+			if (nr > max)
+				max = nr;
+		}
+	return (uint32_t)max;
+}
+
+/* The stub covers every arch of the filter: linux.seccomp.architectures and the
+ * native one, which libseccomp always includes (profiles that leave it out
+ * exist). x32 is the x86_64 audit arch with bit 30 in the numbers, which
+ * libseccomp's x32 numbers have. */
+static void add_enosys_stub(const struct oci_seccomp *s, seccomp_prog_t *p)
+{
+	size_t n_archs = strv_len(s->architectures), n = 0;
+	_cleanup_free_ struct enosys_abi *abis = xzalloc((n_archs + 1) * sizeof(*abis));
+
+	for (size_t i = 0; i <= n_archs; i++) {
+		uint32_t arch = i < n_archs ? arch_token(s->architectures[i]) : seccomp_arch_native();
+		struct enosys_abi a = {
+		    .audit_arch = arch == SCMP_ARCH_X32 ? SCMP_ARCH_X86_64 : arch,
+		    .max_nr = max_named_nr(s, arch),
+		    .x32 = arch == SCMP_ARCH_X32,
+		    .nr0_is_unknown = arch == SCMP_ARCH_S390 || arch == SCMP_ARCH_S390X,
+		};
+		bool dup = false;
+
+		for (size_t j = 0; j < n && !dup; j++)
+			dup = abis[j].audit_arch == a.audit_arch && abis[j].x32 == a.x32;
+		if (dup)
+			continue;
+		if (a.max_nr == 0) {
+			log_debug("seccomp: no syscall of arch %#x named: no -ENOSYS stub for it", arch);
+			continue;
+		}
+		log_debug("seccomp: arch %#x%s: syscalls above %u get ENOSYS", a.audit_arch,
+			  a.x32 ? " (x32)" : "", a.max_nr);
+		abis[n++] = a;
+	}
+	seccomp_bpf_prepend_enosys(p, abis, n);
+}
+
+/* libseccomp's program, read back through a memfd (libseccomp < 2.6 exports
+ * to an fd only). */
+static int export_program(scmp_filter_ctx ctx, seccomp_prog_t *p, ocirun_error_t *err)
+{
+	_cleanup_close_ int fd = memfd_create("ocirun-seccomp", MFD_CLOEXEC);
+	char *buf;
+	size_t len;
+	int r;
+
+	if (fd < 0)
+		return oerr(err, errno, "seccomp: memfd_create");
+	r = seccomp_export_bpf(ctx, fd);
+	if (r < 0)
+		return oerr(err, -r, "seccomp: export the filter");
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return oerr(err, errno, "seccomp: rewind the exported filter");
+	if (read_fd_all(fd, &buf, &len, err) < 0)
+		return oerr_prefix(err, "seccomp: exported filter");
+	if (len == 0 || len % sizeof(struct sock_filter) != 0) {
+		free(buf);
+		return oerr_msg(err, EINVAL,
+				"seccomp: the exported filter has %zu bytes, not whole instructions", len);
+	}
+	p->insns = (struct sock_filter *)buf; /* malloc'd: aligned for any type */
+	p->len = len / sizeof(struct sock_filter);
+	return 0;
+}
+
 int seccomp_compile(const struct oci_seccomp *s, seccomp_prog_t **ret, ocirun_error_t *err)
 {
 	struct parsed_rule *rules = NULL;
+	struct build b = {0};
 	seccomp_prog_t *p;
 	uint32_t def_act;
 	int r;
@@ -397,59 +499,37 @@ int seccomp_compile(const struct oci_seccomp *s, seccomp_prog_t **ret, ocirun_er
 	if (parse_profile(s, &def_act, &rules, err) < 0)
 		return oerr_ret(err);
 	/* Pass 2: build the filter. */
-	p = xzalloc(sizeof(*p));
-	p->ctx = seccomp_init(def_act);
-	if (!p->ctx) {
-		free(p);
+	b.ctx = seccomp_init(def_act);
+	if (!b.ctx) {
 		free_rules(rules, s->n_syscalls);
 		return oerr_msg(err, EOPNOTSUPP,
 				"linux.seccomp.defaultAction: %s is not supported by this kernel",
 				s->default_action);
 	}
-	r = setup_attrs(p->ctx, s->n_syscalls, err);
-	if (r >= 0)
-		r = add_archs(p->ctx, s->architectures, err);
-	if (r >= 0)
-		r = set_flags(p->ctx, s->flags, err);
+	setup_attrs(b.ctx, s->n_syscalls);
+	r = add_archs(b.ctx, s->architectures, err);
 	for (size_t i = 0; r >= 0 && i < s->n_syscalls; i++)
-		r = add_syscall(p, &s->syscalls[i], i, &rules[i], def_act, err);
+		r = add_syscall(&b, &s->syscalls[i], i, &rules[i], def_act, err);
 	free_rules(rules, s->n_syscalls);
+	p = xzalloc(sizeof(*p));
+	if (r >= 0)
+		r = kernel_flags(s->flags, b.notify, &p->flags, err);
+	if (r >= 0)
+		r = export_program(b.ctx, p, err);
+	seccomp_release(b.ctx);
+	if (r >= 0 && default_needs_stub(def_act))
+		add_enosys_stub(s, p);
+	if (r >= 0 && p->len > BPF_MAXINSNS)
+		r = oerr_msg(err, E2BIG,
+			     "linux.seccomp: the filter has %zu instructions, the kernel loads at most %d",
+			     p->len, BPF_MAXINSNS);
 	if (r < 0) {
 		seccomp_prog_free(p);
 		return r;
 	}
+	log_debug("seccomp: %zu instructions, seccomp(2) flags %#x", p->len, p->flags);
 	*ret = p;
 	return 0;
-}
-
-int seccomp_install(seccomp_prog_t *p, int *ret_notify_fd, ocirun_error_t *err)
-{
-	int r, fd = -1;
-
-	r = seccomp_load(p->ctx);
-	if (r < 0) {
-		if (r == -EACCES)
-			return oerr(err, -r, "load seccomp filter (needs CAP_SYS_ADMIN or no_new_privs)");
-		return oerr(err, -r, "load seccomp filter");
-	}
-	if (p->notify) {
-		fd = seccomp_notify_fd(p->ctx);
-		if (fd < 0)
-			return oerr(err, fd == -1 ? EBADF : -fd, "get the seccomp notify fd");
-	}
-	if (ret_notify_fd)
-		*ret_notify_fd = fd;
-	else if (fd >= 0)
-		close(fd);
-	return 0;
-}
-
-void seccomp_prog_free(seccomp_prog_t *p)
-{
-	if (!p)
-		return;
-	seccomp_release(p->ctx);
-	free(p);
 }
 
 /* ---- name lists for `features` ---- */
@@ -487,10 +567,19 @@ const char *const *seccomp_known_archs(void)
 const char *const *seccomp_known_flags(void)
 {
 	static const char *names[ARRAY_SIZE(flags) + 1];
+
+	for (size_t i = 0; i < ARRAY_SIZE(flags); i++)
+		names[i] = flags[i].name;
+	return names;
+}
+
+const char *const *seccomp_supported_flags(void)
+{
+	static const char *names[ARRAY_SIZE(flags) + 1];
 	size_t n = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(flags); i++)
-		if (flags[i].attr >= 0)
+		if (seccomp_bpf_flags_supported(probe_bits(flags[i].flag)))
 			names[n++] = flags[i].name;
 	names[n] = NULL;
 	return names;
