@@ -75,12 +75,32 @@ assert_intact() {
 	}
 }
 
-@test "exe: exec of a '#!/proc/self/exe' script cannot overwrite the runtime" {
+# attack_exec_script: attack 1, an exec of the script while the attacker scans for its runtime.
+attack_exec_script() {
 	set_args /attack scan 20 /shared/result /fifo
 	start_detached
 	timeout 30 "$RUNTIME" --root "$TEST_ROOT" exec "$ID" /evil.sh </dev/null >/dev/null 2>&1 || true
-	r="$(wait_result)"
-	assert_intact "$r"
+	assert_intact "$(wait_result)"
+}
+
+# attack_created_init [CAP]: attack 3, a process exec'd into the created container holds
+# /proc/1/exe (with CAP added to every set), and the container is started under it.
+attack_created_init() {
+	[ -z "${1:-}" ] || update_config '.process.capabilities |= with_entries(.value += [$c])' --arg c "$1"
+	set_args sleep 2
+	create_ctr
+	rt exec -d "$ID" /attack pid 1 20 /shared/result </dev/null >/dev/null 2>&1
+	# Start only once the attacker holds the init's executable (or knows it cannot).
+	for ((i = 0; i < POLL_TRIES; i++)); do
+		[ -s "$SHARED/result" ] && break
+		sleep "$POLL_INTERVAL"
+	done
+	rt start "$ID"
+	wait_result
+}
+
+@test "exe: exec of a '#!/proc/self/exe' script cannot overwrite the runtime" {
+	attack_exec_script
 }
 
 @test "exe: the init of a container joining another's pid namespace cannot be used" {
@@ -91,32 +111,16 @@ assert_intact() {
 	add_ns pid "/proc/$pid/ns/pid"
 	timeout 30 "$RUNTIME" --root "$TEST_ROOT" run -d -b "$BUNDLE" "$ID-b" \
 		</dev/null >/dev/null 2>&1 || true
-	r="$(wait_result)"
-	assert_intact "$r"
+	assert_intact "$(wait_result)"
 }
 
 @test "exe: CAP_SYS_PTRACE in the container cannot reach the created init's binary" {
-	update_config '.process.capabilities |= with_entries(.value += ["CAP_SYS_PTRACE"])'
-	set_args sleep 2
-	create_ctr
-	rt exec -d "$ID" /attack pid 1 20 /shared/result </dev/null >/dev/null 2>&1
-	# Start only once the attacker holds the init's executable (or knows it cannot).
-	for ((i = 0; i < POLL_TRIES; i++)); do
-		[ -s "$SHARED/result" ] && break
-		sleep "$POLL_INTERVAL"
-	done
-	rt start "$ID"
-	r="$(wait_result)"
-	assert_intact "$r"
+	assert_intact "$(attack_created_init CAP_SYS_PTRACE)"
 }
 
 @test "exe: without CAP_SYS_PTRACE the created init's executable cannot even be opened" {
 	# the init is made not dumpable (and that is checked) before anything of the container runs
-	set_args sleep 2
-	create_ctr
-	rt exec -d "$ID" /attack pid 1 3 /shared/result </dev/null >/dev/null 2>&1
-	r="$(wait_result)"
-	rt start "$ID"
+	r="$(attack_created_init)"
 	echo "attacker: $r" >&2
 	assert_eq "$r" "NOEXE EACCES" "attacker result"
 	assert_eq "$(sha256sum <"$RUNTIME")" "$SUM" "sha256 of the runtime binary"
@@ -124,27 +128,12 @@ assert_intact() {
 
 @test "exe: sealed copy: exec of a '#!/proc/self/exe' script cannot overwrite the runtime" {
 	use_copy "$TEST_TMP/bin:sealed"
-	set_args /attack scan 20 /shared/result /fifo
-	start_detached
-	timeout 30 "$RUNTIME" --root "$TEST_ROOT" exec "$ID" /evil.sh </dev/null >/dev/null 2>&1 || true
-	r="$(wait_result)"
-	assert_intact "$r"
+	attack_exec_script
 }
 
 @test "exe: sealed copy: CAP_SYS_PTRACE in the container cannot reach the created init's binary" {
 	use_copy "$TEST_TMP/bin:sealed"
-	update_config '.process.capabilities |= with_entries(.value += ["CAP_SYS_PTRACE"])'
-	set_args sleep 2
-	create_ctr
-	rt exec -d "$ID" /attack pid 1 20 /shared/result </dev/null >/dev/null 2>&1
-	# Start only once the attacker holds the init's executable (or knows it cannot).
-	for ((i = 0; i < POLL_TRIES; i++)); do
-		[ -s "$SHARED/result" ] && break
-		sleep "$POLL_INTERVAL"
-	done
-	rt start "$ID"
-	r="$(wait_result)"
-	assert_intact "$r"
+	assert_intact "$(attack_created_init CAP_SYS_PTRACE)"
 }
 
 @test "exe: control: the attacker does overwrite a binary it may write (it is not a no-op)" {
