@@ -385,3 +385,12 @@ bind_opts() {
 	[ "$status" -eq 0 ]
 	assert_eq "$output" from-a
 }
+
+@test "mounts: a destination given as a host path below the root is taken inside it (as runc)" {
+	mkdir -p "$TEST_TMP/a"
+	echo from-a >"$TEST_TMP/a/file"
+	add_bind "$TEST_TMP/a" "$BUNDLE/rootfs/hostpath" rbind
+	run_ctr cat /hostpath/file
+	[ "$status" -eq 0 ]
+	assert_eq "$output" from-a
+}

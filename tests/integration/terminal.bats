@@ -138,3 +138,16 @@ under_tty() {
 	run cat "$TEST_TMP/log.txt"
 	assert_contains "$output" 'level=error msg="container'
 }
+
+@test "terminal: a read-only /dev still gets /dev/console, and is read-only in the end" {
+	update_config '.process.terminal = true
+		| .mounts |= map(if .destination == "/dev" then .options += ["ro"] else . end)'
+	set_args sh -c 'ls -l /dev/console; touch /dev/x 2>&1; echo done'
+	recv_console "$TEST_TMP/console.sock" "$TEST_TMP/console.out"
+	rt run -d -b "$BUNDLE" --console-socket "$TEST_TMP/console.sock" "$ID" </dev/null
+	wait "$RECV_PID"
+	run cat "$TEST_TMP/console.out"
+	assert_contains "$output" "136,"
+	assert_contains "$output" "Read-only file system"
+	assert_contains "$output" "done"
+}

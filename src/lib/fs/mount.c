@@ -547,10 +547,26 @@ static int apply(struct mount_ctx *x, ocirun_error_t *err)
 	return finish_mount(x, err);
 }
 
+/* The destination inside the container. One given as a host path below the root (as runc's
+ * tests write them) is taken relative to it, as runc does; any other is already the container's
+ * path. Either way it is resolved inside the root (fs_open_in_root). */
+static char *container_dest(const char *rootfs, const char *destination)
+{
+	char *dest = fs_path_clean(destination ? destination : "");
+	size_t n = strlen(rootfs);
+
+	if (n > 1 && fs_path_under(dest, rootfs)) {
+		char *inner = fs_path_clean(dest[n] ? dest + n : "/");
+		free(dest);
+		return inner;
+	}
+	return dest;
+}
+
 int fs_apply_mount(const struct fs_config *c, int rootfd, size_t i, ocirun_error_t *err)
 {
 	const struct oci_mount *m = &c->spec->mounts[i];
-	_cleanup_free_ char *dest = fs_path_clean(m->destination ? m->destination : "");
+	_cleanup_free_ char *dest = container_dest(c->rootfs, m->destination);
 	struct mount_ctx x = {.c = c,
 			      .m = m,
 			      .i = i,

@@ -61,8 +61,8 @@ static bool setup_dev_needed(const struct oci_spec *s)
 	return true;
 }
 
-/* A /dev mounted with "ro" (not a bind) was mounted writable so that its nodes, symlinks and
- * /dev/pts could be made in it (runc does the same): read-only now. */
+/* A /dev mounted with "ro" (not a bind) was mounted writable so that its nodes, symlinks, /dev/pts
+ * and /dev/console could be made in it (runc does the same): read-only now, at the end. */
 static int readonly_dev(const struct oci_spec *s, int rootfd, ocirun_error_t *err)
 {
 	for (size_t i = s->n_mounts; i-- > 0;) {
@@ -125,7 +125,7 @@ int fs_prepare_rootfs(const struct fs_config *c, ocirun_error_t *err)
 			return oerr_ret(err);
 	if (setup_dev_needed(c->spec) && fs_setup_dev(c, rootfd, err) < 0)
 		return oerr_prefix(err, "set up /dev");
-	return readonly_dev(c->spec, rootfd, err);
+	return 0;
 }
 
 static int pivot(const char *rootfs, ocirun_error_t *err)
@@ -344,6 +344,8 @@ int fs_finalize_rootfs(const struct fs_config *c, ocirun_error_t *err)
 		close(mk.tmpfs);
 	if (r < 0)
 		return r;
+	if (readonly_dev(c->spec, rootfd, err) < 0)
+		return oerr_ret(err);
 	if (c->spec->root && c->spec->root->readonly &&
 	    fs_remount_fd(rootfd, MS_RDONLY, 0, false, "/", err) < 0)
 		return oerr_prefix(err, "root.readonly");
