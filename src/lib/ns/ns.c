@@ -203,6 +203,11 @@ int ns_sysctl_validate(const struct oci_spec *s, ocirun_error_t *err)
 					"linux.sysctl: \"%s\" needs the container's own %s namespace, which "
 					"the config does not give it",
 					k, need);
+		/* as runc: the hostname field says what the hostname is */
+		if (!strcmp(k, "kernel.hostname"))
+			return oerr_msg(err, EINVAL,
+					"linux.sysctl: \"kernel.hostname\" conflicts with the \"hostname\" "
+					"field (set that instead)");
 	}
 	return 0;
 }
