@@ -107,6 +107,7 @@ struct ocirun_update_opts {
 	const char *resources;
 	const char *memory, *memory_swap, *memory_reservation, *kernel_memory, *kernel_memory_tcp;
 	const char *cpu_shares, *cpu_quota, *cpu_period, *cpu_rt_runtime, *cpu_rt_period;
+	const char *cpu_burst, *cpu_idle; /* applied when given, 0 too (runc 1.5) */
 	const char *cpuset_cpus, *cpuset_mems;
 	int64_t pids_limit; /* -1 unlimited */
 	int64_t blkio_weight;

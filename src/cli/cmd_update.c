@@ -9,12 +9,16 @@ static const char help[] =
     "Options:\n"
     "  -r, --resources FILE         a LinuxResources JSON ('-' for stdin); the flags\n"
     "                               below are then ignored. Only memory (limit,\n"
-    "                               reservation, swap), cpu (shares, quota, period,\n"
-    "                               realtimeRuntime, realtimePeriod, cpus, mems),\n"
-    "                               blockIO.weight, pids.limit and unified are applied\n"
+    "                               reservation, swap), cpu (shares, quota, burst,\n"
+    "                               period, realtimeRuntime, realtimePeriod, cpus,\n"
+    "                               mems, idle), blockIO (weight, leafWeight,\n"
+    "                               weightDevice, the four throttle lists), pids.limit\n"
+    "                               and unified are applied\n"
     "  --blkio-weight N             per cgroup weight, 10 to 1000\n"
     "  --cpu-period US              CPU CFS period (0: leave alone)\n"
     "  --cpu-quota US               CPU CFS quota per period\n"
+    "  --cpu-burst US               CPU CFS burst per period (0 too)\n"
+    "  --cpu-idle 0|1               SCHED_IDLE for the cgroup (0 too)\n"
     "  --cpu-share N                CPU shares (also --cpu-shares)\n"
     "  --cpu-rt-period US           realtime period\n"
     "  --cpu-rt-runtime US          realtime runtime per period\n"
@@ -46,12 +50,16 @@ CMD(update)
 		OPT_PIDS,
 		OPT_L3,
 		OPT_MBA,
+		OPT_CPU_BURST,
+		OPT_CPU_IDLE,
 	};
 	static const struct option opts[] = {
 	    {"resources", required_argument, NULL, 'r'},
 	    {"blkio-weight", required_argument, NULL, OPT_BLKIO},
 	    {"cpu-period", required_argument, NULL, OPT_CPU_PERIOD},
 	    {"cpu-quota", required_argument, NULL, OPT_CPU_QUOTA},
+	    {"cpu-burst", required_argument, NULL, OPT_CPU_BURST},
+	    {"cpu-idle", required_argument, NULL, OPT_CPU_IDLE},
 	    {"cpu-share", required_argument, NULL, OPT_CPU_SHARE},
 	    {"cpu-shares", required_argument, NULL, OPT_CPU_SHARE},
 	    {"cpu-rt-period", required_argument, NULL, OPT_RT_PERIOD},
@@ -74,7 +82,8 @@ CMD(update)
 	const char *id;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+r:h", opts, NULL)) != -1) {
+	/* options may follow the ID too (`update ID --pids-limit 1`), as runc's */
+	while ((c = getopt_long(argc, argv, "r:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			uo.resources = optarg;
@@ -92,6 +101,12 @@ CMD(update)
 			break;
 		case OPT_CPU_QUOTA:
 			uo.cpu_quota = optarg;
+			break;
+		case OPT_CPU_BURST:
+			uo.cpu_burst = optarg;
+			break;
+		case OPT_CPU_IDLE:
+			uo.cpu_idle = optarg;
 			break;
 		case OPT_CPU_SHARE:
 			uo.cpu_shares = optarg;

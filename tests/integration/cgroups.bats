@@ -600,7 +600,7 @@ wait_for_grep() {
 		expect cpu cpu.max "25000 100000"
 	fi
 	expect pids pids.max 55
-	# update applies memory, cpu, blockIO.weight, pids and unified only (as runc 1.1)
+	# update applies memory, cpu, blockIO, pids and unified only (as runc)
 	if use_hugepages; then
 		expect_vx hugetlb hugetlb.2MB.limit_in_bytes hugetlb.2MB.max 4194304
 	fi
@@ -615,6 +615,113 @@ wait_for_grep() {
 	[ "$status" -eq 0 ]
 	request_dump
 	expect pids pids.max 66
+}
+
+@test "cgroups: update takes its options after the ID too" {
+	requires root pids
+	start_detached
+	run_rt update "$ID" --pids-limit 42
+	assert_eq "$status" 0 "update ID --pids-limit ($output)"
+	assert_eq "$(cg_out "$(ctr_pid "$ID")" pids pids.max)" 42 "pids.max"
+}
+
+@test "cgroups: update --cpu-burst and --cpu-idle (0 too), as runc 1.5" {
+	requires root cpu
+	runc_gap "no --cpu-burst nor --cpu-idle"
+	start_detached
+	local pid burst
+	pid="$(ctr_pid "$ID")"
+	if cg_v1 cpu; then burst=cpu.cfs_burst_us; else burst=cpu.max.burst; fi
+	if [ -e "$(ctr_cgdir "$pid" cpu)/$burst" ]; then
+		run_rt update "$ID" --cpu-period 900000 --cpu-burst 500000
+		assert_eq "$status" 0 "update --cpu-burst ($output)"
+		assert_eq "$(cg_out "$pid" cpu "$burst")" 500000 "$burst"
+		# another update leaves it alone; --cpu-burst 0 ends it
+		run_rt update --memory 100M "$ID"
+		assert_eq "$(cg_out "$pid" cpu "$burst")" 500000 "$burst after --memory"
+		run_rt update --cpu-burst 0 "$ID"
+		assert_eq "$status" 0 "update --cpu-burst 0 ($output)"
+		assert_eq "$(cg_out "$pid" cpu "$burst")" 0 "$burst after --cpu-burst 0"
+	fi
+	if [ -e "$(ctr_cgdir "$pid" cpu)/cpu.idle" ]; then
+		local v
+		for v in 1 0 1; do
+			run_rt update --cpu-idle "$v" "$ID"
+			assert_eq "$status" 0 "update --cpu-idle $v ($output)"
+			assert_eq "$(cg_out "$pid" cpu cpu.idle)" "$v" "cpu.idle"
+		done
+		run rt update -r - "$ID" <<<'{"cpu": {"idle": 0}}'
+		assert_eq "$status" 0 "update -r cpu.idle 0 ($output)"
+		assert_eq "$(cg_out "$pid" cpu cpu.idle)" 0 "cpu.idle from -r"
+		run_rt update --cpu-idle 2 "$ID"
+		[ "$status" -ne 0 ]
+	fi
+}
+
+@test "cgroups: update -r applies blockIO's per-device throttles, an entry per device" {
+	requires root
+	runc_gap "update applies blockIO.weight only (runc 1.5 the device lists too)"
+	cg_has blkio || cg_has io || skip "needs the blkio or io controller"
+	local dev maj min pid
+	dev="$(lsblk -dno MAJ:MIN 2>/dev/null | head -1 | tr -d ' ')"
+	[ -n "$dev" ] || skip "no block device (lsblk)"
+	IFS=: read -r maj min <<<"$dev"
+	update_config '.linux.resources.blockIO.throttleReadBpsDevice = [{"major": $a, "minor": $b, "rate": 485760}]' \
+		--argjson a "$maj" --argjson b "$min"
+	start_detached
+	pid="$(ctr_pid "$ID")"
+	run rt update -r - "$ID" <<-EOF
+		{"blockIO": {
+		  "throttleReadBpsDevice": [{"major": $maj, "minor": $min, "rate": 10485760}],
+		  "throttleWriteBpsDevice": [{"major": $maj, "minor": $min, "rate": 9437184}],
+		  "throttleReadIOPSDevice": [{"major": $maj, "minor": $min, "rate": 1000}],
+		  "throttleWriteIOPSDevice": [{"major": $maj, "minor": $min, "rate": 900}]}}
+	EOF
+	assert_eq "$status" 0 "update -r ($output)"
+	if cg_v1 blkio; then
+		assert_eq "$(cg_out "$pid" blkio blkio.throttle.read_bps_device)" "$dev 10485760" "read_bps"
+		assert_eq "$(cg_out "$pid" blkio blkio.throttle.write_bps_device)" "$dev 9437184" "write_bps"
+		assert_eq "$(cg_out "$pid" blkio blkio.throttle.read_iops_device)" "$dev 1000" "read_iops"
+		assert_eq "$(cg_out "$pid" blkio blkio.throttle.write_iops_device)" "$dev 900" "write_iops"
+	else
+		assert_eq "$(cg_out "$pid" io io.max)" "$dev rbps=10485760 wbps=9437184 riops=1000 wiops=900" "io.max"
+	fi
+}
+
+@test "cgroups: a cgroupsPath below an existing parent with empty cpuset.cpus gets the cpus" {
+	requires root
+	cg_v1 cpuset || skip "needs the v1 cpuset controller"
+	local parent
+	parent="$(cg_mount cpuset)/$ID-pod"
+	# (teardown_common removes it: its name holds $ID)
+	mkdir "$parent"
+	[ -z "$(cat "$parent/cpuset.cpus")" ] || skip "this kernel fills a new cpuset"
+	update_config '.linux.cgroupsPath = $p' --arg p "/$ID-pod/$ID"
+	start_detached
+	assert_eq "$(cat "$parent/cpuset.cpus")" "$(cat "$(cg_mount cpuset)/cpuset.cpus")" "the parent's cpus"
+	rt delete -f "$ID"
+}
+
+@test "cgroups: update to a realtime period shorter than the current runtime sets the runtime first" {
+	requires root
+	runc_gap "writes the period first and fails (runc#4094)"
+	cg_v1 cpu || skip "needs the v1 cpu controller"
+	local parent
+	parent="$(cg_mount cpu)/$ID-rt"
+	[ -e "$(cg_mount cpu)/cpu.rt_runtime_us" ] || skip "no realtime group scheduling (CONFIG_RT_GROUP_SCHED)"
+	# (teardown_common removes it: its name holds $ID)
+	mkdir "$parent"
+	echo 500000 >"$parent/cpu.rt_runtime_us" || skip "no realtime budget left for a new cgroup"
+	update_config '.linux.cgroupsPath = $p
+		| .linux.resources.cpu = {"realtimePeriod": 1000000, "realtimeRuntime": 400000}' --arg p "/$ID-rt/$ID"
+	start_detached
+	local pid
+	pid="$(ctr_pid "$ID")"
+	run_rt update --cpu-rt-period 10000 --cpu-rt-runtime 3000 "$ID"
+	assert_eq "$status" 0 "update ($output)"
+	assert_eq "$(cg_out "$pid" cpu cpu.rt_period_us)" 10000 "cpu.rt_period_us"
+	assert_eq "$(cg_out "$pid" cpu cpu.rt_runtime_us)" 3000 "cpu.rt_runtime_us"
+	rt delete -f "$ID"
 }
 
 @test "cgroups: update, pause, resume, events, ps refuse bad input as runc does" {

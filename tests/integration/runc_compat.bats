@@ -202,3 +202,72 @@ create_says() {
 	assert_eq "$status" 0 "exit status ($output)"
 	assert_eq "$output" /root
 }
+
+@test "runc compat: kill takes signal 0 (is it running?); kill --all of a stopped container is no error" {
+	set_args sleep 1000
+	start_detached
+	run_rt kill "$ID" 0
+	assert_eq "$status" 0 "kill 0 of a running container ($output)"
+	assert_eq "$(ctr_status "$ID")" running
+	run_rt kill "$ID" KILL
+	wait_for_status "$ID" stopped
+	run_rt kill "$ID" 0
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "container not running"
+	run_rt kill --all "$ID" 0
+	assert_eq "$status" 0 "kill --all 0 of a stopped container ($output)"
+}
+
+# sleeps_of_ctr: the pids of the container's sleep processes (its rootfs is theirs)
+sleeps_of_ctr() {
+	local p
+	for p in $(_procs_in "$BUNDLE/rootfs"); do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = sleep ] && echo "$p"
+	done
+}
+
+@test "runc compat: kill KILL without a pid namespace of its own kills every process, init gone or not" {
+	requires root
+	runc_gap "kill KILL signals the init only (runc 1.2 and later: every process)"
+	no_pidns
+	set_args sleep 1000
+	local gone p pids i
+	for gone in no yes; do
+		start_detached
+		rt exec -d "$ID" sleep 1001
+		rt exec -d "$ID" sleep 1002
+		for ((i = 0; i < POLL_TRIES; i++)); do
+			[ "$(sleeps_of_ctr | wc -l)" -ge 3 ] && break
+			sleep "$POLL_INTERVAL"
+		done
+		pids="$(sleeps_of_ctr | xargs)"
+		assert_eq "$(wc -w <<<"$pids")" 3 "sleeps in the container"
+		if [ "$gone" = yes ]; then
+			kill -KILL "$(ctr_pid "$ID")"
+			wait_for_status "$ID" stopped
+		fi
+		run_rt kill "$ID" KILL
+		assert_eq "$status" 0 "kill KILL (init gone: $gone) ($output)"
+		for p in $pids; do
+			wait_for_exit "$p"
+		done
+		rt delete -f "$ID"
+	done
+	assert_no_leftovers
+}
+
+@test "runc compat: lo is up in a network namespace the container made" {
+	set_args cat /sys/class/net/lo/flags
+	run_rt run -b "$BUNDLE" "$ID"
+	assert_eq "$status" 0 "exit status ($output)"
+	# IFF_UP is bit 0
+	(( output & 1 )) || { echo "lo flags: $output" >&2; return 1; }
+}
+
+@test "runc compat: the sysctl kernel.hostname is refused: the hostname field says it" {
+	update_config '.linux.sysctl = {"kernel.hostname": "other"} | .hostname = "mine"'
+	run_rt create -b "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" kernel.hostname
+	assert_no_leftovers
+}

@@ -15,14 +15,17 @@
 /* ---- create / enter / destroy ---- */
 
 /* A new cpuset cgroup starts with empty cpus/mems and refuses tasks: copy the
- * parent's into every dir this cgroup created, top down. */
+ * parent's into every empty dir below the hierarchy's root, top down, as runc
+ * does (a parent made by someone else, a pod's, may be empty too). */
 static int cpuset_fill(const struct cg_hier *h, ocirun_error_t *err)
 {
 	static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
 	_cleanup_free_ char *p = xstrdup(h->path);
-	size_t clen = strlen(h->created);
+	size_t mlen = strlen(h->mount);
 
-	for (char *s = p + clen;; s++) {
+	if (strlen(p) <= mlen + 1)
+		return 0;
+	for (char *s = p + mlen + 1;; s++) {
 		if (*s != '/' && *s != '\0')
 			continue;
 		char c = *s;
@@ -49,7 +52,7 @@ static int v1_create(const cgroup_t *cg, struct cg_hier *h, ocirun_error_t *err)
 	(void)cg;
 	if (cg_mkdir(h->mount, h->path, &h->created, err) < 0)
 		return oerr_ret(err);
-	if (h->created && cg_list_has(h->controllers, "cpuset") && cpuset_fill(h, err) < 0)
+	if (cg_list_has(h->controllers, "cpuset") && cpuset_fill(h, err) < 0)
 		return oerr_ret(err);
 	return 0;
 }
@@ -197,6 +200,29 @@ static int v1_cpu_bandwidth(const char *dir, const struct oci_cpu *c, ocirun_err
 	return 0;
 }
 
+/* A period shorter than the current runtime is refused (EINVAL), as is a runtime longer than
+ * the current period: when the period fails, set the runtime first and retry, as runc. */
+static int v1_cpu_rt(const char *dir, const struct oci_cpu *c, ocirun_error_t *err)
+{
+	uint64_t period = c->has_realtime_period ? c->realtime_period : 0;
+	int64_t runtime = c->has_realtime_runtime ? c->realtime_runtime : 0;
+	bool period_pending = false;
+
+	if (period != 0) {
+		int r = cg_set(dir, "cpu.rt_period_us", "cpu.realtimePeriod", err, "%" PRIu64, period);
+		if (r < 0 && (r != -EINVAL || runtime == 0))
+			return r;
+		period_pending = r < 0;
+	}
+	if (runtime != 0 &&
+	    cg_set(dir, "cpu.rt_runtime_us", "cpu.realtimeRuntime", err, "%" PRId64, runtime) < 0)
+		return oerr_ret(err);
+	if (period_pending &&
+	    cg_set(dir, "cpu.rt_period_us", "cpu.realtimePeriod", err, "%" PRIu64, period) < 0)
+		return oerr_ret(err);
+	return 0;
+}
+
 static int v1_cpu(const char *dir, const struct oci_resources *res, bool update, ocirun_error_t *err)
 {
 	const struct oci_cpu *c = res->cpu;
@@ -214,13 +240,7 @@ static int v1_cpu(const char *dir, const struct oci_resources *res, bool update,
 					"linux.resources.cpu.shares: the %s allowed cpu-shares is %" PRIu64,
 					c->shares > got ? "maximum" : "minimum", got);
 	}
-	if (v1_cpu_bandwidth(dir, c, err) < 0)
-		return oerr_ret(err);
-	if (c->has_realtime_period && c->realtime_period != 0 &&
-	    cg_set(dir, "cpu.rt_period_us", "cpu.realtimePeriod", err, "%" PRIu64, c->realtime_period) < 0)
-		return oerr_ret(err);
-	if (c->has_realtime_runtime && c->realtime_runtime != 0 &&
-	    cg_set(dir, "cpu.rt_runtime_us", "cpu.realtimeRuntime", err, "%" PRId64, c->realtime_runtime) < 0)
+	if (v1_cpu_bandwidth(dir, c, err) < 0 || v1_cpu_rt(dir, c, err) < 0)
 		return oerr_ret(err);
 	if (c->has_idle && cg_set(dir, "cpu.idle", "cpu.idle", err, "%" PRId64, c->idle) < 0)
 		return oerr_ret(err);

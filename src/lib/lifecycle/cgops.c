@@ -358,6 +358,17 @@ static int update_from_flags(const struct ocirun_update_opts *o, struct update_r
 			return oerr_ret(err);
 		set_i64(ints[i].has, ints[i].dst, v);
 	}
+	/* given means set, 0 included: --cpu-burst 0 ends a burst, --cpu-idle 0 a SCHED_IDLE */
+	if (o->cpu_burst && *o->cpu_burst) {
+		if (go_parse_uint("cpu-burst", o->cpu_burst, &u->cpu.burst, err) < 0)
+			return oerr_ret(err);
+		u->cpu.has_burst = true;
+	}
+	if (o->cpu_idle && *o->cpu_idle) {
+		if (go_parse_int("cpu-idle", o->cpu_idle, &u->cpu.idle, err) < 0)
+			return oerr_ret(err);
+		u->cpu.has_idle = true;
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
 		int64_t v = -1;
 		if (!sizes[i].val || !*sizes[i].val)
@@ -373,9 +384,30 @@ static int update_from_flags(const struct ocirun_update_opts *o, struct update_r
 	return 0;
 }
 
-/* The part of a LinuxResources object runc 1.1's update applies: memory
- * limit/reservation/swap, cpu shares/quota/period/realtime/cpus/mems,
- * blockIO.weight, pids.limit and unified. The rest is ignored, as there. */
+/* blockIO as runc 1.5's update takes it: weights when non-zero, and each device entry of
+ * weightDevice and the throttle lists (written per device, so an entry replaces that device's
+ * value and the others stay). The lists point into r. */
+static void update_blkio_from_json(const struct oci_blkio *b, struct oci_blkio *u)
+{
+	u->weight = b->has_weight ? b->weight : 0;
+	u->has_weight = u->weight != 0;
+	u->leaf_weight = b->has_leaf_weight ? b->leaf_weight : 0;
+	u->has_leaf_weight = u->leaf_weight != 0;
+	u->weight_device = b->weight_device;
+	u->n_weight_device = b->n_weight_device;
+	u->throttle_read_bps_device = b->throttle_read_bps_device;
+	u->n_throttle_read_bps_device = b->n_throttle_read_bps_device;
+	u->throttle_write_bps_device = b->throttle_write_bps_device;
+	u->n_throttle_write_bps_device = b->n_throttle_write_bps_device;
+	u->throttle_read_iops_device = b->throttle_read_iops_device;
+	u->n_throttle_read_iops_device = b->n_throttle_read_iops_device;
+	u->throttle_write_iops_device = b->throttle_write_iops_device;
+	u->n_throttle_write_iops_device = b->n_throttle_write_iops_device;
+}
+
+/* The part of a LinuxResources object runc 1.5's update applies: memory
+ * limit/reservation/swap, cpu shares/quota/burst/period/realtime/cpus/mems/idle,
+ * blockIO, pids.limit and unified. The rest is ignored, as there. */
 static void update_from_json(const struct oci_resources *r, struct update_res *u)
 {
 	if (r->memory) {
@@ -398,17 +430,19 @@ static void update_from_json(const struct oci_resources *r, struct update_res *u
 			c->has_realtime_period ? c->realtime_period : 0);
 		u->cpu.cpus = c->cpus && *c->cpus ? c->cpus : NULL;
 		u->cpu.mems = c->mems && *c->mems ? c->mems : NULL;
+		u->cpu.has_burst = c->has_burst;
+		u->cpu.burst = c->burst;
+		u->cpu.has_idle = c->has_idle;
+		u->cpu.idle = c->idle;
 	}
-	if (r->block_io && r->block_io->has_weight) {
-		u->blkio.weight = r->block_io->weight;
-		u->blkio.has_weight = r->block_io->weight != 0;
-	}
+	if (r->block_io)
+		update_blkio_from_json(r->block_io, &u->blkio);
 	if (r->pids)
 		set_i64(&u->pids.has_limit, &u->pids.limit, r->pids->has_limit ? r->pids->limit : 0);
 	u->res.unified = r->unified;
 	if (r->n_devices || r->n_hugepage_limits || r->network || r->n_rdma ||
 	    (r->memory && (r->memory->has_swappiness || r->memory->has_disable_oom_killer)))
-		log_debug("update: only memory, cpu, blockIO.weight, pids and unified are applied (as runc)");
+		log_debug("update: only memory, cpu, blockIO, pids and unified are applied (as runc)");
 }
 
 /* cgroup v2 sets quota and period with one write of cpu.max: when only one

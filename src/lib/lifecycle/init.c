@@ -18,6 +18,7 @@
 #include "base/util.h"
 #include "fs/fs.h"
 #include "hooks/hooks.h"
+#include "net/netdev.h"
 #include "lifecycle/lifecycle.h"
 #include "sync/sync.h"
 #include "term/term.h"
@@ -263,6 +264,8 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 	 * this prctl, the wait for GO below sees EOF on the socket instead. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	init_namespaces(c, &host_pid);
+	if ((c->plan->clone_flags & CLONE_NEWNET) && netdev_loopback_up(&err) < 0)
+		init_fail(c, &err);
 	if (apply_sysctls(s, &err) < 0)
 		init_fail(c, &err);
 	if (s->process->has_oom_score_adj) {

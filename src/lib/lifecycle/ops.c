@@ -211,17 +211,56 @@ static int signal_init(const struct container_state *st, int sig, ocirun_error_t
 	return 0;
 }
 
+/* The init is pid 1 of a pid namespace: SIGKILL to it ends every process of that namespace. */
+static bool init_is_pidns_init(const struct container_state *st)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	char *line, *last;
+
+	if (!state_init_alive(st))
+		return false;
+	path = xasprintf("/proc/%d/status", (int)st->pid);
+	if (read_file(path, &text, NULL, NULL) < 0 || !(line = strstr(text, "\nNSpid:")))
+		return false;
+	line[strcspn(line + 1, "\n") + 1] = '\0';
+	last = strrchr(line, '\t');
+	return last && !strcmp(last + 1, "1");
+}
+
+/* Without a pid namespace of its own the container's other processes outlive its init: SIGKILL
+ * goes to every process of its cgroup, even when the init is gone already, as runc 1.5. */
+static int kill_shared_pidns(struct opened *o, bool stopped, ocirun_error_t *err)
+{
+	_cleanup_free_ pid_t *pids = NULL;
+	size_t n = 0;
+
+	if (stopped && (cgroup_pids(o->cg, &pids, &n, NULL) < 0 || n == 0))
+		return oerr_msg(err, ESRCH, "container not running");
+	return cgroup_kill_all(o->cg, SIGKILL, err);
+}
+
 int ocirun_kill(const struct ocirun_ctx *ctx, const char *id, int sig, bool all, ocirun_error_t *err)
 {
 	struct opened o;
 	int r = open_container(ctx, id, &o, err);
 	const char *status;
+	bool stopped;
 
 	if (r < 0)
 		goto out;
 	status = status_with_cgroup(&o);
-	if (!strcmp(status, "stopped") || !strcmp(status, "creating")) {
+	stopped = !strcmp(status, "stopped");
+	if (!strcmp(status, "creating")) {
 		r = oerr_msg(err, ESRCH, "container not running");
+		goto out;
+	}
+	if (sig == SIGKILL && o.cg && !init_is_pidns_init(o.st)) {
+		r = kill_shared_pidns(&o, stopped, err);
+		goto out;
+	}
+	if (stopped) {
+		/* --all on a stopped container is no error, as runc 1.5 */
+		r = all ? 0 : oerr_msg(err, ESRCH, "container not running");
 		goto out;
 	}
 	if (all && o.cg)

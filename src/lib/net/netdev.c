@@ -7,6 +7,7 @@
 #include <linux/rtnetlink.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -115,4 +116,23 @@ int netdev_move(const struct oci_linux *l, pid_t pid, ocirun_error_t *err)
 					   d->host_name, to);
 	}
 	return 0;
+}
+
+int netdev_loopback_up(ocirun_error_t *err)
+{
+	struct ifreq ifr = {0};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r = 0;
+
+	if (fd < 0)
+		return oerr(err, errno, "bring up lo: socket");
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		r = oerr(err, errno, "bring up lo: get flags");
+	else if (!(ifr.ifr_flags & IFF_UP)) {
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+			r = oerr(err, errno, "bring up lo");
+	}
+	close(fd);
+	return r;
 }

@@ -15,5 +15,8 @@
 int netdev_validate(const struct oci_spec *s, ocirun_error_t *err);
 /* Move every link into the network namespace of pid, renaming it. */
 int netdev_move(const struct oci_linux *l, pid_t pid, ocirun_error_t *err);
+/* Container init, in a network namespace it created: bring "lo" up, as runc and crun do
+ * (programs expect 127.0.0.1 to work in a namespace without other links). */
+int netdev_loopback_up(ocirun_error_t *err);
 
 #endif

@@ -224,6 +224,11 @@ int ns_sysctl_validate(const struct oci_spec *s, ocirun_error_t *err)
 					"linux.sysctl: \"%s\" would change the host: the %s namespace that "
 					"linux.namespaces joins by path is the runtime's own",
 					k, need);
+		/* as runc: the hostname field says what the hostname is */
+		if (!strcmp(k, "kernel.hostname"))
+			return oerr_msg(err, EINVAL,
+					"linux.sysctl: \"kernel.hostname\" conflicts with the \"hostname\" "
+					"field (set that instead)");
 	}
 	return 0;
 }

@@ -35,7 +35,8 @@ int signal_from_name(const char *name)
 	if (!name || !*name)
 		return -1;
 	if (parse_u64(name, &n) == 0)
-		return n >= 1 && n < (uint64_t)NSIG ? (int)n : -1;
+		/* 0 too, as runc: kill(2)'s check that the process exists */
+		return n < (uint64_t)NSIG ? (int)n : -1;
 	if (!strncasecmp(name, "SIG", 3))
 		name += 3;
 	if (!strncasecmp(name, "RTMIN", 5) || !strncasecmp(name, "RTMAX", 5)) {

@@ -6,7 +6,8 @@
 
 #include <signal.h>
 
-/* "KILL", "SIGKILL", "kill", "9", "SIGRTMIN+3"; -1 when unknown. */
+/* "KILL", "SIGKILL", "kill", "9", "0" (no signal: kill(2)'s existence check), "SIGRTMIN+3";
+ * -1 when unknown. */
 int signal_from_name(const char *name);
 const char *signal_name(int sig); /* "SIGKILL"; NULL when unknown */
 /* Reset every handler to SIG_DFL and unblock all signals (before execve). */
