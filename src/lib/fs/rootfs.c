@@ -256,8 +256,9 @@ static int open_dev_null(int rootfd, ocirun_error_t *err)
 	return TAKE_FD(fd);
 }
 
-/* Masked directories share one empty read-only tmpfs (as runc's do): made once, then a clone of
- * it is attached on each. */
+/* Masked directories share one empty read-only tmpfs (as runc's do). The first one gets the
+ * tmpfs itself; later ones get a clone of it. Kernels before 6.15 cannot clone a detached mount
+ * (EINVAL), so the clone is always taken once the tmpfs is attached: *masktmp then refers to it. */
 static int mask_dir(int fd, const char *path, int *masktmp, ocirun_error_t *err)
 {
 	_cleanup_close_ int fsfd = -1, clone = -1;
@@ -271,17 +272,19 @@ static int mask_dir(int fd, const char *path, int *masktmp, ocirun_error_t *err)
 		    fsconfig(fsfd, FSCONFIG_SET_STRING, "size", "0", 0) < 0 ||
 		    fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 			return oerr(err, errno, "create a tmpfs to mask \"%s\"", path);
-		*masktmp =
-		    fsmount(fsfd, FSMOUNT_CLOEXEC,
-			    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
-		if (*masktmp < 0)
+		clone = fsmount(fsfd, FSMOUNT_CLOEXEC,
+				MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+		if (clone < 0)
 			return oerr(err, errno, "create a tmpfs to mask \"%s\"", path);
+	} else {
+		clone = open_tree(*masktmp, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+		if (clone < 0)
+			return oerr(err, errno, "clone the masking tmpfs for \"%s\"", path);
 	}
-	clone = open_tree(*masktmp, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-	if (clone < 0)
-		return oerr(err, errno, "clone the masking tmpfs for \"%s\"", path);
 	if (move_mount(clone, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return oerr(err, errno, "mount a tmpfs on \"%s\"", path);
+	if (*masktmp < 0) /* the fd now refers to the attached mount, which can be cloned */
+		*masktmp = TAKE_FD(clone);
 	return 0;
 }
 

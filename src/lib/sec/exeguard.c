@@ -34,6 +34,7 @@
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "base/cleanup.h"
@@ -84,6 +85,18 @@ static int detached_mount(const char *fs, const char *const *kv, unsigned attr)
 	return m < 0 ? -errno : m;
 }
 
+/* Whether overlayfs takes a detached mount as a layer: Linux 6.15 and later. Older kernels
+ * refuse ("failed to clone lowerpath" in the kernel log), so they are not asked. */
+static bool overlay_takes_detached_layers(void)
+{
+	struct utsname u;
+	unsigned major = 0, minor = 0;
+
+	if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+		return false;
+	return major > 6 || (major == 6 && minor >= 15);
+}
+
 /* The binary, opened from a detached read-only overlay of its own directory; -errno.
  * overlayfs wants two lower layers without an upper one: the second is an empty detached tmpfs. */
 static int open_overlay_copy(void)
@@ -95,6 +108,8 @@ static int open_overlay_copy(void)
 	ssize_t n;
 	int fd;
 
+	if (!overlay_takes_detached_layers())
+		return -EOPNOTSUPP;
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n <= 0 || n >= (ssize_t)sizeof(exe) - 1)
 		return -ENAMETOOLONG;
