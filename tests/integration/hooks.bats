@@ -128,6 +128,25 @@ add_start_hook() {
 	assert_no_leftovers
 }
 
+@test "hooks: kill, start and delete use the config create read, not the bundle's later one" {
+	# Issue 17: runc keeps what create used. A bundle edited, then removed, after create must
+	# neither stop delete nor change the hooks it runs.
+	add_hook poststart started
+	add_hook poststop original
+	set_args sleep 100
+	rt create -b "$BUNDLE" "$ID" </dev/null >/dev/null
+	update_config '.hooks.poststart = [] | .hooks.poststop[0].args[1] = "edited"'
+	rt start "$ID"
+	rm "$BUNDLE/config.json"
+	rt kill "$ID" KILL
+	wait_for_status "$ID" stopped
+	run_rt delete "$ID"
+	[ "$status" -eq 0 ]
+	run cut -d' ' -f1 "$LOG"
+	assert_eq "$(echo $output)" "started original"
+	assert_no_leftovers
+}
+
 @test "hooks: a hook past its timeout is killed and the create fails cleanly" {
 	add_hook prestart slow HOOK_SLEEP=100
 	update_config '.hooks.prestart[0].timeout = 1'

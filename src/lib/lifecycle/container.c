@@ -40,6 +40,8 @@ struct creation {
 	const struct ocirun_create_opts *o;
 	enum create_mode mode;
 	struct oci_spec *spec;
+	char *config_text; /* the bytes parsed into spec, kept in the state dir */
+	size_t config_len;
 	char *bundle;
 	char *rootfs;
 	struct ns_plan plan;
@@ -96,6 +98,7 @@ static void creation_release(struct creation *c)
 	json_free(c->st.owned_tree);
 	free(c->st.created);
 	spec_free(c->spec);
+	free(c->config_text);
 	free(c->bundle);
 	free(c->rootfs);
 }
@@ -129,7 +132,8 @@ static int resolve_paths(struct creation *c, ocirun_error_t *err)
 	if (!realpath(b, buf))
 		return oerr(err, errno, "bundle \"%s\"", b);
 	c->bundle = xstrdup(buf);
-	if (spec_load(c->bundle, &c->spec, err) < 0)
+	if (spec_read(c->bundle, &c->config_text, &c->config_len, err) < 0 ||
+	    spec_parse(c->config_text, c->config_len, "config.json", &c->spec, err) < 0)
 		return oerr_ret(err);
 	/* realpath of root.path; an overlay root's annotations are checked first and its mount
 	 * point created when missing (fs/overlay.c). */
@@ -329,7 +333,8 @@ static int make_state(struct creation *c, ocirun_error_t *err)
 	};
 	/* Written before the cgroup exists so that a create killed halfway
 	 * leaves a record that `delete --force` can clean up from. */
-	if (state_write(c->dirfd, &c->st, err) < 0)
+	if (state_write(c->dirfd, &c->st, err) < 0 ||
+	    state_config_write(c->dirfd, c->config_text, c->config_len, err) < 0)
 		return oerr_ret(err);
 	if (make_cgroup(c, err) < 0 || state_write(c->dirfd, &c->st, err) < 0)
 		return oerr_ret(err);

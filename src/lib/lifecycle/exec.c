@@ -294,7 +294,7 @@ static int prepare(struct execution *x, const struct ocirun_ctx *ctx, const stru
 		return oerr_msg(err, EINVAL, "cannot exec in a paused container (use --ignore-paused)");
 	if (strcmp(status, "running") && strcmp(status, "created") && strcmp(status, "paused"))
 		return oerr_msg(err, EINVAL, "cannot exec in a %s container", status);
-	if (spec_load(x->o.st->bundle, &x->spec, err) < 0)
+	if (container_spec(&x->o, &x->spec, err) < 0)
 		return oerr_prefix(err, "exec");
 	if (eo->process_file) {
 		_cleanup_free_ char *text = NULL;

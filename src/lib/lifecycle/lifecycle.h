@@ -107,6 +107,10 @@ struct opened {
 };
 int open_container(const struct ocirun_ctx *ctx, const char *id, struct opened *o, ocirun_error_t *err);
 void opened_release(struct opened *o);
+/* The config the container was created from: the copy kept in its state dir (the bundle's,
+ * read again, only for a container made before copies were kept). */
+struct oci_spec;
+int container_spec(const struct opened *o, struct oci_spec **ret, ocirun_error_t *err);
 /* created / running / paused / stopped / creating */
 const char *status_with_cgroup(const struct opened *o);
 

@@ -50,6 +50,20 @@ int open_container(const struct ocirun_ctx *ctx, const char *id, struct opened *
 	return 0;
 }
 
+int container_spec(const struct opened *o, struct oci_spec **ret, ocirun_error_t *err)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+
+	if (state_config_read(o->dirfd, &text, &len, err) < 0) {
+		if (err->code != ENOENT || !o->st->bundle)
+			return oerr_ret(err);
+		oerr_clear(err);
+		return spec_load(o->st->bundle, ret, err);
+	}
+	return spec_parse(text, len, "the kept config.json", ret, err);
+}
+
 static bool creator_alive(const struct container_state *st)
 {
 	return st->creator_pid > 0 && proc_start_time(st->creator_pid) == st->creator_start_time;
@@ -163,11 +177,13 @@ int ocirun_start(const struct ocirun_ctx *ctx, const char *id, ocirun_error_t *e
 		goto out;
 	}
 	r = trigger_start(&o, err);
-	if (r == 0 && o.st->bundle) {
-		/* poststart hooks come from the bundle's config, after the exec */
+	if (r == 0) {
+		/* poststart hooks come from the config create kept, after the exec */
 		struct oci_spec *spec = NULL;
 		ocirun_error_t e = {0};
-		if (spec_load(o.st->bundle, &spec, &e) == 0 && spec->hooks && spec->hooks->n_poststart) {
+		if (container_spec(&o, &spec, &e) < 0)
+			log_warn("poststart hooks: %s", e.msg);
+		else if (spec->hooks && spec->hooks->n_poststart) {
 			_cleanup_free_ char *t = state_text(o.st, "running", false);
 			hooks_run_warn(spec->hooks->poststart, spec->hooks->n_poststart, "poststart", t);
 		}
@@ -374,23 +390,20 @@ static int destroy_unreadable(int root_fd, int dirfd, const char *id, ocirun_err
 	return r;
 }
 
-static void run_poststop(const struct container_state *st)
+/* SPEC is read before the state dir goes; the hooks run after. */
+static void run_poststop(const struct container_state *st, const struct oci_spec *spec)
 {
-	struct oci_spec *spec = NULL;
-	ocirun_error_t e = {0};
-
-	if (!st->bundle || spec_load(st->bundle, &spec, &e) < 0)
-		return;
-	if (spec->hooks && spec->hooks->n_poststop) {
+	if (spec && spec->hooks && spec->hooks->n_poststop) {
 		_cleanup_free_ char *t = state_text(st, "stopped", false);
 		hooks_run_warn(spec->hooks->poststop, spec->hooks->n_poststop, "poststop", t);
 	}
-	spec_free(spec);
 }
 
 int ocirun_delete(const struct ocirun_ctx *ctx, const char *id, bool force, ocirun_error_t *err)
 {
 	struct opened o;
+	struct oci_spec *spec = NULL;
+	ocirun_error_t e = {0};
 	const char *status;
 	int r = open_container(ctx, id, &o, err);
 
@@ -413,10 +426,13 @@ int ocirun_delete(const struct ocirun_ctx *ctx, const char *id, bool force, ocir
 		r = oerr_msg(err, EBUSY, "cannot delete container %s that is still being created", id);
 		goto out;
 	}
+	if (o.st->phase == PHASE_CREATED && container_spec(&o, &spec, &e) < 0)
+		log_warn("poststop hooks: %s", e.msg);
 	r = container_destroy(o.root_fd, o.dirfd, o.st, err);
 	if (r == 0 && o.st->phase == PHASE_CREATED)
-		run_poststop(o.st);
+		run_poststop(o.st, spec);
 out:
+	spec_free(spec);
 	opened_release(&o);
 	return r;
 }

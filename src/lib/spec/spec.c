@@ -936,14 +936,20 @@ too_large:
 	return oerr_msg(err, EFBIG, "read \"%s\": file larger than %u MiB", path, SPEC_MAX_SIZE >> 20);
 }
 
-int spec_load(const char *bundle, struct oci_spec **ret, ocirun_error_t *err)
+int spec_read(const char *bundle, char **ret, size_t *ret_len, ocirun_error_t *err)
 {
 	_cleanup_free_ char *path = xasprintf("%s/config.json", bundle && *bundle ? bundle : ".");
+
+	return read_config(path, ret, ret_len, err);
+}
+
+int spec_load(const char *bundle, struct oci_spec **ret, ocirun_error_t *err)
+{
 	_cleanup_free_ char *text = NULL;
 	size_t len = 0;
 	int r;
 
-	r = read_config(path, &text, &len, err);
+	r = spec_read(bundle, &text, &len, err);
 	if (r < 0)
 		return r;
 	return spec_parse(text, len, "config.json", ret, err);

@@ -393,6 +393,8 @@ struct oci_spec {
 int spec_parse(const char *text, size_t len, const char *what, struct oci_spec **ret, ocirun_error_t *err);
 /* Read and parse bundle/config.json. */
 int spec_load(const char *bundle, struct oci_spec **ret, ocirun_error_t *err);
+/* The text of BUNDLE/config.json (size-limited), for a caller that parses and keeps it. */
+int spec_read(const char *bundle, char **ret, size_t *ret_len, ocirun_error_t *err);
 void spec_free(struct oci_spec *s);
 
 /* exec --process: a Process object. */

@@ -374,6 +374,20 @@ void state_owned_release(struct state_owned *o)
 	memset(o, 0, sizeof(*o));
 }
 
+int state_config_write(int dirfd, const char *text, size_t len, ocirun_error_t *err)
+{
+	if (write_file_atomic(dirfd, STATE_CONFIG, text, len, err) < 0)
+		return oerr_prefix(err, "keep config.json");
+	return 0;
+}
+
+int state_config_read(int dirfd, char **ret, size_t *ret_len, ocirun_error_t *err)
+{
+	int r = read_file_at(dirfd, STATE_CONFIG, ret, ret_len, err);
+
+	return r < 0 ? oerr_prefix(err, "read the kept config.json") : 0;
+}
+
 int state_dir_remove(int root_fd, const char *id, ocirun_error_t *err)
 {
 	if (state_validate_id(id, err) < 0)

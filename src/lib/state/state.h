@@ -13,10 +13,11 @@
 #include "base/json.h"
 #include "spec/spec.h"
 
-#define STATE_FILE  "state.json"
-#define STATE_FIFO  "exec.fifo"
-#define STATE_DONE  "exec.done"  /* the init writes one byte here right before execve */
-#define STATE_OWNED "owned.json" /* what the ID owns, recorded before it exists */
+#define STATE_FILE   "state.json"
+#define STATE_FIFO   "exec.fifo"
+#define STATE_DONE   "exec.done"   /* the init writes one byte here right before execve */
+#define STATE_OWNED  "owned.json"  /* what the ID owns, recorded before it exists */
+#define STATE_CONFIG "config.json" /* the bundle's config.json as create read it */
 
 enum container_phase {
 	PHASE_CREATING = 0, /* state dir made, init not ready yet */
@@ -77,6 +78,12 @@ void state_free(struct container_state *st);
 int state_owned_write(int dirfd, const struct state_owned *o, ocirun_error_t *err);
 /* err may be NULL (callers that only try). */
 int state_owned_read(int dirfd, struct state_owned *ret, ocirun_error_t *err);
+
+/* The config create used, kept beside state.json: later commands read it, not the bundle (a
+ * bundle edited or removed after create must not change the hooks delete runs). read gives
+ * -ENOENT for a container created without one (by an older ocirun). */
+int state_config_write(int dirfd, const char *text, size_t len, ocirun_error_t *err);
+int state_config_read(int dirfd, char **ret, size_t *ret_len, ocirun_error_t *err);
 void state_owned_release(struct state_owned *o);
 /* Remove <root>/<id> and everything in it. */
 int state_dir_remove(int root_fd, const char *id, ocirun_error_t *err);
