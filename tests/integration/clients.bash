@@ -1,7 +1,8 @@
 #!/bin/bash
 # Shared helpers for the client suites (containerd.bats, docker.bats,
 # podman.bats): a busybox image built locally, the runtime as the client
-# sees it, and private daemons started once per file.
+# sees it, private daemons started once per file, and client_capture.
+# The scenarios docker.bats and podman.bats share are in engine.bash.
 #
 # Load after helpers (`load helpers; load clients`). Each file calls
 # client_setup_file / client_teardown_file from setup_file / teardown_file
@@ -332,4 +333,20 @@ run_in_pty() {
 	output="${output//$'\r'/}"
 	mapfile -t lines <<<"$output"
 	[ -n "$output" ] || lines=()
+}
+
+# client_capture CMD...: $status, $output, $lines of CMD (stdin /dev/null,
+# output through a file, so a stray process cannot hold the test's pipe).
+# On a failure it prints the output and calls client_on_failure when the
+# client file defines it (its daemon's log).
+client_capture() {
+	status=0
+	"$@" </dev/null >"$TEST_TMP/client.out" 2>&1 || status=$?
+	output="$(cat "$TEST_TMP/client.out")"
+	mapfile -t lines <<<"$output"
+	[ -n "$output" ] || lines=()
+	if [ "$status" -ne 0 ]; then
+		echo "exit status $status; output: $output" >&2
+		! declare -F client_on_failure >/dev/null || client_on_failure
+	fi
 }

@@ -95,7 +95,7 @@ ctrd_run() {
 		shift
 	done
 	shift
-	_ctrd_capture ctrc run --fifo-dir "$CTRD_DIR/fifo" --runc-binary "$CLIENT_RT" --runc-root "$CTRD_RTROOT" --rm \
+	client_capture ctrc run --fifo-dir "$CTRD_DIR/fifo" --runc-binary "$CLIENT_RT" --runc-root "$CTRD_RTROOT" --rm \
 		"${opts[@]}" "$CTRD_IMAGE" "$ID" "$@"
 }
 
@@ -110,19 +110,7 @@ ctrd_start() {
 	[ "$(ctrd_task_status "$ID")" = RUNNING ]
 }
 
-# _ctrd_capture CMD...: $status, $output, $lines of CMD (stdin /dev/null,
-# output through a file).
-_ctrd_capture() {
-	status=0
-	"$@" </dev/null >"$TEST_TMP/ctr.out" 2>&1 || status=$?
-	output="$(cat "$TEST_TMP/ctr.out")"
-	mapfile -t lines <<<"$output"
-	[ -n "$output" ] || lines=()
-	if [ "$status" -ne 0 ]; then
-		echo "ctr exited with $status; output: $output" >&2
-		ctrd_log_tail
-	fi
-}
+client_on_failure() { ctrd_log_tail; }
 
 # ctrd_task_status ID: RUNNING, PAUSED, STOPPED...
 ctrd_task_status() {
@@ -207,10 +195,10 @@ ctrd_assert_clean() {
 
 @test "containerd: ctr task exec prints the output and returns the exit status" {
 	ctrd_start
-	_ctrd_capture ctrc task exec --fifo-dir "$CTRD_DIR/fifo" --exec-id ex1 "$ID" sh -c 'echo in-exec; exit 5'
+	client_capture ctrc task exec --fifo-dir "$CTRD_DIR/fifo" --exec-id ex1 "$ID" sh -c 'echo in-exec; exit 5'
 	assert_eq "$status" 5 "exec exit status"
 	assert_eq "$output" in-exec "exec output"
-	_ctrd_capture ctrc task exec --fifo-dir "$CTRD_DIR/fifo" --exec-id ex2 "$ID" sh -c 'echo $$ ok'
+	client_capture ctrc task exec --fifo-dir "$CTRD_DIR/fifo" --exec-id ex2 "$ID" sh -c 'echo $$ ok'
 	assert_eq "$status" 0 "exec exit status"
 	[[ "$output" =~ ^[0-9]+\ ok$ ]]
 	ctrd_remove_all
@@ -219,10 +207,10 @@ ctrd_assert_clean() {
 
 @test "containerd: ctr task exec --user" {
 	ctrd_start
-	_ctrd_capture ctrc task exec --fifo-dir "$CTRD_DIR/fifo" --exec-id u1 --user 1000 "$ID" id
+	client_capture ctrc task exec --fifo-dir "$CTRD_DIR/fifo" --exec-id u1 --user 1000 "$ID" id
 	assert_eq "$status" 0 "exit status"
 	assert_contains "$output" "uid=1000(user)"
-	_ctrd_capture ctrc task exec --fifo-dir "$CTRD_DIR/fifo" --exec-id u2 --user nobody "$ID" id -u
+	client_capture ctrc task exec --fifo-dir "$CTRD_DIR/fifo" --exec-id u2 --user nobody "$ID" id -u
 	assert_eq "$status" 0 "exit status"
 	assert_eq "$output" 65534 "id -u of nobody"
 	ctrd_remove_all
@@ -254,7 +242,7 @@ ctrd_assert_clean() {
 	fi
 	run -0 ctrc task resume "$ID"
 	ctrd_wait_status "$ID" RUNNING
-	_ctrd_capture ctrc task exec --fifo-dir "$CTRD_DIR/fifo" --exec-id after "$ID" echo resumed
+	client_capture ctrc task exec --fifo-dir "$CTRD_DIR/fifo" --exec-id after "$ID" echo resumed
 	assert_eq "$status" 0 "exec after resume"
 	assert_eq "$output" resumed
 	ctrd_remove_all

@@ -12,6 +12,7 @@
 
 load helpers
 load clients
+load engine
 
 setup_file() {
 	client_requires podman conmon unshare script || return 0
@@ -69,6 +70,12 @@ teardown_file() {
 setup() {
 	client_setup
 	PM_CIDS=()
+	ENG_IMAGE="$PODMAN_IMAGE"
+	ENG_RUN_OPTS=(--cgroup-parent "/$PODMAN_NS" "${PM_RUN_OPTS[@]}")
+	local g
+	g="$(pm_global_args)"
+	# shellcheck disable=SC2206 # the paths have no blanks (mktemp names)
+	ENG_ARGV=(podman $g)
 }
 
 # pm_track CID: a container of this test (checked in teardown; the file's
@@ -119,279 +126,67 @@ pm() {
 # The options every container needs here.
 PM_RUN_OPTS=(--network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
 
-# pm_capture CMD...: $status, $output, $lines of CMD (stdin /dev/null,
-# output through a file, so a stray process cannot hold the test's pipe).
-pm_capture() {
-	status=0
-	"$@" </dev/null >"$TEST_TMP/pm.out" 2>&1 || status=$?
-	output="$(cat "$TEST_TMP/pm.out")"
-	mapfile -t lines <<<"$output"
-	[ -n "$output" ] || lines=()
-	[ "$status" -eq 0 ] || echo "exit status $status; output: $output" >&2
+# The scenario library's interface (engine.bash).
+eng() { pm "$@"; }
+eng_track() { pm_track "$1"; }
+eng_rtroot() { echo "$PODMAN_RTROOT"; }
+eng_cgroup_glob() { echo "*/$PODMAN_NS/*$1*"; }
+eng_assert_clean() {
+	run -0 pm ps -aq --no-trunc
+	assert_not_contains "$output" "$1"
+	assert_no_runtime_leftovers "$PODMAN_RTROOT" "$1"
 }
+ENG_MEM64=67.11MB ENG_UPDATE_PIDS=0 ENG_ERROR_WORDS=0
 
-# pm_run [PODMAN RUN OPTION...] -- COMMAND...: `podman run --rm` as $ID.
-pm_run() {
-	local opts=()
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do
-		opts+=("$1")
-		shift
-	done
-	shift
-	rm -f "$TEST_TMP/cid"
-	pm_capture pm run --rm --name "$ID" --cidfile "$TEST_TMP/cid" --cgroup-parent "/$PODMAN_NS" \
-		"${PM_RUN_OPTS[@]}" "${opts[@]}" "$PODMAN_IMAGE" "$@"
-	[ ! -s "$TEST_TMP/cid" ] || pm_track "$(cat "$TEST_TMP/cid")"
-}
-
-# pm_start [PODMAN RUN OPTION...]: a detached container $ID (`sleep 1000`
-# under a shell that exits 0 on SIGTERM, so `podman stop` needs no timeout).
-pm_start() {
-	pm run -d --name "$ID" --cgroup-parent "/$PODMAN_NS" "${PM_RUN_OPTS[@]}" "$@" "$PODMAN_IMAGE" \
-		sh -c 'trap "exit 0" TERM; sleep 1000 & wait' </dev/null >"$TEST_TMP/start.out" 2>&1 || {
-		cat "$TEST_TMP/start.out" >&2
-		return 1
-	}
-	PM_CID="$(pm inspect -f '{{.Id}}' "$ID")"
-	pm_track "$PM_CID"
-	# The trap is set once the shell has started its child.
-	local i
-	for ((i = 0; i < POLL_TRIES; i++)); do
-		[ "$(pm top "$ID" 2>/dev/null | wc -l)" -ge 3 ] && return 0
-		sleep "$POLL_INTERVAL"
-	done
-	echo "container $ID did not start its sleep" >&2
-	return 1
-}
-
-pm_state() {
-	pm inspect -f '{{.State.Status}}' "$1"
-}
-
-pm_pid() {
-	pm inspect -f '{{.State.Pid}}' "$1"
-}
-
-@test "podman: run --rm prints the output, exit status 0" {
-	pm_run -- echo hello from "$RUNTIME_NAME"
-	assert_eq "$status" 0 "exit status"
-	assert_eq "$output" "hello from $RUNTIME_NAME" "output"
-}
-
-@test "podman: run --rm returns the non-zero exit status" {
-	pm_run -- sh -c 'echo to-stderr >&2; exit 3'
-	assert_eq "$status" 3 "exit status"
-	assert_eq "$output" "to-stderr" "output"
-}
-
-@test "podman: run -d runs the container with the runtime under test" {
-	pm_start
-	assert_eq "$(pm_state "$ID")" running "state"
-	[ -d "$PODMAN_RTROOT/$PM_CID" ]
-	run -0 "$RUNTIME" --root "$PODMAN_RTROOT" state "$PM_CID"
-	assert_eq "$(jq -r .status <<<"$output")" running "runtime state"
-	local pid
-	pid="$(jq -r .pid <<<"$output")"
-	assert_eq "$(pm_pid "$ID")" "$pid" "podman's pid"
-	[[ "$(cgroup_dir "$pid" pids)" == */"$PODMAN_NS"/*"$PM_CID"* ]]
-	run -0 pm rm -f -t 0 "$ID"
-	assert_no_runtime_leftovers "$PODMAN_RTROOT" "$PM_CID"
-}
-
-@test "podman: logs of a detached container, wait returns its exit status" {
-	run -0 pm run -d --name "$ID" --cgroup-parent "/$PODMAN_NS" "${PM_RUN_OPTS[@]}" "$PODMAN_IMAGE" \
-		sh -c 'echo out-line; echo err-line >&2; exit 9'
-	pm_track "$output"
-	run -0 pm wait "$ID"
-	assert_eq "$output" 9 "podman wait"
-	run -0 pm logs "$ID"
-	assert_contains "$output" out-line
-	assert_contains "$output" err-line
-}
-
-@test "podman: exec prints the output and returns the exit status" {
-	pm_start
-	pm_capture pm exec "$ID" sh -c 'echo in-exec; exit 5'
-	assert_eq "$status" 5 "exec exit status"
-	assert_eq "$output" in-exec
-	pm_capture pm exec -e EXTRA=1 -w /tmp "$ID" sh -c 'echo "$EXTRA $PWD"'
-	assert_eq "$status" 0 "exec exit status"
-	assert_eq "$output" "1 /tmp"
-	pm_capture pm exec --user 1000:1000 "$ID" id
-	assert_eq "$status" 0 "exec --user exit status"
-	assert_contains "$output" "uid=1000(user) gid=1000(user)"
-	run -0 pm exec -d "$ID" sleep 999
-	run -0 pm top "$ID"
-	assert_contains "$output" "sleep 999"
-}
-
-@test "podman: exec -t" {
-	pm_start
-	local g
-	g="$(pm_global_args)"
-	# shellcheck disable=SC2086
-	run_in_pty podman $g exec -t "$ID" sh -c '[ -t 0 ] && [ -t 1 ] && echo exec-tty; exit 6'
-	assert_eq "$status" 6 "exit status"
-	assert_eq "${lines[0]}" exec-tty
-}
-
-@test "podman: top lists the container's processes" {
-	pm_start
-	run -0 pm top "$ID"
-	assert_contains "${lines[0]}" PID
-	assert_contains "$output" "sleep 1000"
-	assert_eq "${#lines[@]}" 3 "lines (header, sh, sleep)"
-}
-
-@test "podman: pause and unpause" {
-	pm_start
-	run -0 pm pause "$ID"
-	assert_eq "$(pm_state "$ID")" paused "state"
-	if cgroup_v1 freezer; then
-		assert_eq "$(cat "$(cgroup_dir "$(pm_pid "$ID")" freezer)/freezer.state")" FROZEN "freezer.state"
-	fi
-	run -0 pm unpause "$ID"
-	assert_eq "$(pm_state "$ID")" running "state"
-	pm_capture pm exec "$ID" echo unpaused
-	assert_eq "$status" 0
-	assert_eq "$output" unpaused
-}
-
-@test "podman: stop (SIGTERM), start again, kill, rm" {
-	pm_start
-	run -0 pm stop "$ID"
-	assert_eq "$(pm_state "$ID")" exited "state"
-	assert_eq "$(pm inspect -f '{{.State.ExitCode}}' "$ID")" 0 "exit code after stop"
-	run -0 pm start "$ID"
-	assert_eq "$(pm_state "$ID")" running "state after start"
-	run -0 pm kill "$ID"
-	run -0 pm wait "$ID"
-	assert_eq "$output" 137 "exit status after kill"
-	run -0 pm rm "$ID"
-	assert_no_runtime_leftovers "$PODMAN_RTROOT" "$PM_CID"
-}
-
-@test "podman: restart" {
-	pm_start
-	local pid1 pid2
-	pid1="$(pm_pid "$ID")"
-	run -0 pm restart "$ID"
-	assert_eq "$(pm_state "$ID")" running "state"
-	pid2="$(pm_pid "$ID")"
-	[ "$pid1" != "$pid2" ]
-}
-
-@test "podman: run -t gives the process a terminal" {
-	local g
-	g="$(pm_global_args)"
-	# shellcheck disable=SC2086
-	run_in_pty podman $g run --rm -t --name "$ID" --cgroup-parent "/$PODMAN_NS" \
-		"${PM_RUN_OPTS[@]}" "$PODMAN_IMAGE" sh -c 'tty; [ -t 0 ] && [ -t 1 ] && echo both-tty; exit 4'
-	assert_eq "$status" 4 "exit status"
-	assert_eq "${lines[0]}" /dev/pts/0 "tty"
-	assert_eq "${lines[1]}" both-tty
-}
-
-@test "podman: --memory" {
-	requires memory
-	pm_start --memory 64m
-	local dir
-	dir="$(cgroup_dir "$(pm_pid "$ID")" memory)"
-	if cgroup_v1 memory; then
-		assert_eq "$(cat "$dir/memory.limit_in_bytes")" 67108864 "memory.limit_in_bytes"
-	else
-		assert_eq "$(cat "$dir/memory.max")" 67108864 "memory.max"
-	fi
-	run -0 pm rm -f -t 0 "$ID"
-	[ ! -e "$dir" ]
-}
-
-@test "podman: update changes the limits of a running container" {
-	requires memory cpu
-	pm_start --memory 64m
-	# (podman 4.3's update has no --pids-limit)
-	run -0 pm update --memory 128m --cpu-shares 512 "$ID"
-	local pid
-	pid="$(pm_pid "$ID")"
-	if cgroup_v1 memory; then
-		assert_eq "$(cat "$(cgroup_dir "$pid" memory)/memory.limit_in_bytes")" 134217728 "memory.limit_in_bytes"
-	else
-		assert_eq "$(cat "$(cgroup_dir "$pid" memory)/memory.max")" 134217728 "memory.max"
-	fi
-	if cgroup_v1 cpu; then
-		assert_eq "$(cat "$(cgroup_dir "$pid" cpu)/cpu.shares")" 512 "cpu.shares"
-	fi
-}
-
-@test "podman: --pids-limit" {
-	requires pids
-	pm_start --pids-limit 10
-	assert_eq "$(cat "$(cgroup_dir "$(pm_pid "$ID")" pids)/pids.max")" 10 "pids.max"
-	pm_capture pm exec "$ID" sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do sleep 100 & done; wait'
-	assert_contains "$output" "an't fork"
-}
-
-@test "podman: --cap-drop ALL" {
-	pm_run --cap-drop ALL -- sh -c 'grep -E "^Cap(Prm|Eff|Bnd)" /proc/self/status; chown 1 /tmp'
-	assert_eq "$status" 1 "exit status"
-	assert_contains "$output" "CapPrm:	0000000000000000"
-	assert_contains "$output" "CapEff:	0000000000000000"
-	assert_contains "$output" "CapBnd:	0000000000000000"
-	assert_contains "$output" "Operation not permitted"
-}
-
-@test "podman: --user" {
-	pm_run --user 1000:1000 -- id
-	assert_eq "$status" 0 "exit status"
-	assert_eq "$output" "uid=1000(user) gid=1000(user) groups=1000(user)"
-	pm_run --user nobody -- id -u
-	assert_eq "$output" 65534
-}
+@test "podman: run --rm prints the output, exit status 0" { sc_run_rm_output; }
+@test "podman: run --rm returns the non-zero exit status" { sc_run_rm_status; }
+@test "podman: run -d runs the container with the runtime under test" { sc_run_detached; }
+@test "podman: logs of a detached container, wait returns its exit status" { sc_logs_wait; }
+@test "podman: exec prints the output and returns the exit status" { sc_exec; }
+@test "podman: exec -t" { sc_exec_tty; }
+@test "podman: top lists the container's processes" { sc_top; }
+@test "podman: pause and unpause" { sc_pause; }
+@test "podman: stop (SIGTERM), start again, kill, rm" { sc_stop_start_kill; }
+@test "podman: restart" { sc_restart; }
+@test "podman: run -t gives the process a terminal" { sc_run_tty; }
+@test "podman: --memory" { sc_memory; }
+# (podman 4.3's update has no --pids-limit)
+@test "podman: update changes the limits of a running container" { sc_update; }
+@test "podman: --pids-limit" { sc_pids_limit; }
+@test "podman: --cap-drop ALL" { sc_cap_drop_all; }
+@test "podman: --user" { sc_user; }
 
 @test "podman: --read-only (with podman's tmpfs on /run, /tmp, /var/tmp)" {
+	sc_read_only
 	# podman mounts those tmpfs with the runc extension option "tmpcopyup".
-	pm_run --read-only -- sh -c 'touch /newfile'
-	assert_eq "$status" 1 "exit status"
-	assert_contains "$output" "Read-only file system"
-	pm_run --read-only -- sh -c 'touch /tmp/x /run/x /var/tmp/x && echo tmpfs-rw'
+	eng_run --read-only -- sh -c 'touch /tmp/x /run/x /var/tmp/x && echo tmpfs-rw'
 	assert_eq "$status" 0 "exit status"
 	assert_eq "$output" tmpfs-rw
 }
 
 @test "podman: --read-only --read-only-tmpfs=false" {
-	pm_run --read-only --read-only-tmpfs=false -- sh -c 'touch /newfile'
+	eng_run --read-only --read-only-tmpfs=false -- sh -c 'touch /newfile'
 	assert_eq "$status" 1 "exit status"
 	assert_contains "$output" "Read-only file system"
-	pm_run --read-only --read-only-tmpfs=false -- sh -c 'touch /tmp/x'
+	eng_run --read-only --read-only-tmpfs=false -- sh -c 'touch /tmp/x'
 	assert_eq "$status" 1 "exit status"
 	assert_contains "$output" "Read-only file system"
 }
 
 @test "podman: --tmpfs copies the image's directory into the tmpfs (tmpcopyup)" {
-	pm_run --tmpfs /etc -- sh -c 'grep " /etc " /proc/mounts; grep ^user: /etc/passwd'
+	eng_run --tmpfs /etc -- sh -c 'grep " /etc " /proc/mounts; grep ^user: /etc/passwd'
 	assert_eq "$status" 0 "exit status"
 	assert_contains "${lines[0]}" "tmpfs /etc tmpfs"
 	assert_eq "${lines[1]}" "user:x:1000:1000:user:/home/user:/bin/sh"
 }
 
-@test "podman: -v bind mounts, read-only and read-write" {
-	mkdir -p "$TEST_TMP/hostdir"
-	echo host-data >"$TEST_TMP/hostdir/file"
-	pm_run -v "$TEST_TMP/hostdir:/mnt/host:ro" -- sh -c 'exec 2>&1; cat /mnt/host/file; touch /mnt/host/new'
-	assert_eq "$status" 1 "exit status"
-	assert_eq "${lines[0]}" host-data
-	assert_contains "${lines[1]}" "Read-only file system"
-	[ ! -e "$TEST_TMP/hostdir/new" ]
-	pm_run -v "$TEST_TMP/hostdir:/mnt/host" -- sh -c 'echo from-container >/mnt/host/new'
-	assert_eq "$status" 0 "exit status"
-	assert_eq "$(cat "$TEST_TMP/hostdir/new")" from-container
-}
+@test "podman: -v bind mounts, read-only and read-write" { sc_bind_volumes; }
 
 @test "podman: --uidmap with a :idmap volume (an idmapped bind), files of root stay root's" {
 	runc_gap "idmapped mounts came in runc 1.2"
 	mkdir -p "$TEST_TMP/idvol"
 	touch "$TEST_TMP/idvol/root-owned"
-	pm_run --uidmap 0:200000:65536 --gidmap 0:200000:65536 -v "$TEST_TMP/idvol:/v:idmap" -- \
+	eng_run --uidmap 0:200000:65536 --gidmap 0:200000:65536 -v "$TEST_TMP/idvol:/v:idmap" -- \
 		sh -c 'cat /proc/self/uid_map; stat -c "%u %g" /v/root-owned; touch /v/made && echo made'
 	assert_eq "$status" 0 "exit status"
 	assert_contains "$output" "0     200000      65536"
@@ -401,39 +196,11 @@ pm_pid() {
 	assert_eq "$(stat -c '%u %g' "$TEST_TMP/idvol/made")" "0 0"
 }
 
-@test "podman: --env, --workdir and --ulimit" {
-	pm_run --env FOO=bar --env 'SPACED=a b' --workdir /tmp -- \
-		sh -c 'echo "$FOO|$SPACED|$PWD|$(ulimit -n)|$(ulimit -u)"'
-	assert_eq "$status" 0 "exit status"
-	assert_eq "$output" "bar|a b|/tmp|1024|1024"
-}
-
-@test "podman: stats --no-stream" {
-	requires memory
-	pm_start --memory 64m
-	run -0 pm stats --no-stream --format '{{.Name}} {{.MemUsage}} {{.PIDs}}' "$ID"
-	assert_contains "$output" "$ID "
-	assert_contains "$output" "/ 67.11MB"
-	[[ "$output" =~ \ 2$ ]]
-}
-
-@test "podman: a missing command is exit status 127, as with runc" {
-	pm_run -- /does/not/exist
-	assert_eq "$status" 127 "exit status"
-	assert_contains "$output" "/does/not/exist"
-}
-
-@test "podman: a command not in PATH is exit status 127, as with runc" {
-	pm_run -- no-such-command
-	assert_eq "$status" 127 "exit status"
-	assert_contains "$output" "no-such-command"
-}
-
-@test "podman: a command that is not executable is exit status 126, as with runc" {
-	pm_run -- /etc/passwd
-	assert_eq "$status" 126 "exit status"
-	assert_contains "$output" "/etc/passwd"
-}
+@test "podman: --env, --workdir and --ulimit" { sc_env_workdir_ulimits; }
+@test "podman: stats --no-stream" { sc_stats; }
+@test "podman: a missing command is exit status 127, as with runc" { sc_missing_command; }
+@test "podman: a command not in PATH is exit status 127, as with runc" { sc_command_not_in_path; }
+@test "podman: a command that is not executable is exit status 126, as with runc" { sc_not_executable; }
 
 @test "podman: containers.conf [engine.runtimes] and runtime = NAME select the runtime" {
 	cat >"$TEST_TMP/containers.conf" <<-EOF
@@ -467,7 +234,7 @@ pm_pid() {
 	CONTAINERS_CONF="$TEST_TMP/containers.conf" run -0 podman "${args[@]}" rm -f -t 0 "$ID"
 	# An error of the runtime, through its JSON log.
 	rm -f "$TEST_TMP/cid"
-	CONTAINERS_CONF="$TEST_TMP/containers.conf" pm_capture podman "${args[@]}" run --rm \
+	CONTAINERS_CONF="$TEST_TMP/containers.conf" client_capture podman "${args[@]}" run --rm \
 		--cidfile "$TEST_TMP/cid" --cgroup-parent "/$PODMAN_NS" "$PODMAN_IMAGE" /does/not/exist
 	[ ! -s "$TEST_TMP/cid" ] || pm_track "$(cat "$TEST_TMP/cid")"
 	assert_eq "$status" 127 "exit status"
@@ -475,9 +242,9 @@ pm_pid() {
 }
 
 @test "podman: nothing left after the container is removed" {
-	pm_start
-	local cid="$PM_CID" pid merged conmon
-	pid="$(pm_pid "$ID")"
+	eng_start
+	local cid="$ENG_CID" pid merged conmon
+	pid="$(eng_pid "$ID")"
 	merged="$(pm inspect -f '{{.GraphDriver.Data.MergedDir}}' "$ID")"
 	conmon="$(pm inspect -f '{{.State.ConmonPid}}' "$ID")"
 	grep -q " $merged " /proc/self/mountinfo
