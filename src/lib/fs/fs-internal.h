@@ -101,7 +101,8 @@ int fs_propagation_fd(int fd, unsigned long flag, const char *what, ocirun_error
  * to `real` (its container path before the mount), so the flags land on the new mount. */
 int fs_reopen_mount(int rootfd, const char *rootfs, const char *dest, const char *real, ocirun_error_t *err);
 /* The host has SELinux (selinuxfs mounted). */
-bool fs_selinux_enabled(void);
+/* Whether a mount of TYPE (a bind when BIND) may go on DEST inside /proc (CVE-2019-19921). */
+bool fs_proc_dest_allowed(const char *dest, const char *type, bool bind);
 /* Apply spec->mounts[i] inside the root. */
 int fs_apply_mount(const struct fs_config *c, int rootfd, size_t i, ocirun_error_t *err);
 

@@ -77,4 +77,7 @@ const char *const *mount_opt_names(void);
  * (CVE-2019-16884, CVE-2025-52881). Returns the fd (O_CLOEXEC added). */
 int fs_open_proc_file(const char *path, int flags, ocirun_error_t *err);
 
+/* Whether the host has SELinux (selinuxfs on /sys/fs/selinux); the first answer is kept. */
+bool fs_selinux_enabled(void);
+
 #endif

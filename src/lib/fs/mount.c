@@ -36,11 +36,17 @@ bool fs_have_mount_api(void)
 	return have;
 }
 
+/* Cached by the first call, which create and exec make in the runtime (lsm_validate): the init
+ * and exec children ask again from inside the container, whose /sys need not show selinuxfs. */
 bool fs_selinux_enabled(void)
 {
+	static int enabled = -1;
 	struct statfs st;
 
-	return statfs("/sys/fs/selinux", &st) == 0 && st.f_type == (typeof(st.f_type))SELINUX_MAGIC;
+	if (enabled < 0)
+		enabled =
+		    statfs("/sys/fs/selinux", &st) == 0 && st.f_type == (typeof(st.f_type))SELINUX_MAGIC;
+	return enabled;
 }
 
 static void ms_to_attr(unsigned long set, unsigned long clear, struct mount_attr *a)
@@ -302,8 +308,9 @@ int fs_reopen_mount(int rootfd, const char *rootfs, const char *dest, const char
 
 /* CVE-2019-19921: a mount inside /proc (for instance a volume racing to replace /proc with a
  * symlink) could cover the procfs files that are masked or written later. Only procfs on /proc
- * itself and binds over the files that lxcfs-style tools emulate are allowed. */
-static int check_proc_dest(const char *real, const char *type, bool bind, ocirun_error_t *err)
+ * itself and binds over the files that lxcfs-style tools emulate are allowed. validate.c asks
+ * early about the configured path, check_proc_dest late about the resolved one. */
+bool fs_proc_dest_allowed(const char *dest, const char *type, bool bind)
 {
 	static const char *const emulated[] = {
 	    "/proc/cpuinfo", "/proc/diskstats",
@@ -313,13 +320,20 @@ static int check_proc_dest(const char *real, const char *type, bool bind, ocirun
 	    "/proc/net/dev", "/proc/sys/kernel/ns_last_pid",
 	};
 
-	if (!fs_path_under(real, "/proc"))
-		return 0;
-	if (!strcmp(real, "/proc") && type && !strcmp(type, "proc"))
-		return 0;
+	if (!fs_path_under(dest, "/proc"))
+		return true;
+	if (!strcmp(dest, "/proc"))
+		return type && !strcmp(type, "proc");
 	for (size_t i = 0; bind && i < ARRAY_SIZE(emulated); i++)
-		if (!strcmp(real, emulated[i]))
-			return 0;
+		if (!strcmp(dest, emulated[i]))
+			return true;
+	return false;
+}
+
+static int check_proc_dest(const char *real, const char *type, bool bind, ocirun_error_t *err)
+{
+	if (fs_proc_dest_allowed(real, type, bind))
+		return 0;
 	return oerr_msg(err, EPERM, "\"%s\" cannot be mounted because it is inside /proc", real);
 }
 

@@ -25,27 +25,6 @@ static int check_root(const struct oci_root *root, const char *bundle, ocirun_er
 	return 0;
 }
 
-/* CVE-2019-19921: see check_proc_dest in mount.c; this is the early, lexical form of it. */
-static bool proc_dest_allowed(const char *dest, const char *type, bool bind)
-{
-	static const char *const emulated[] = {
-	    "/proc/cpuinfo", "/proc/diskstats",
-	    "/proc/meminfo", "/proc/stat",
-	    "/proc/swaps",   "/proc/uptime",
-	    "/proc/loadavg", "/proc/slabinfo",
-	    "/proc/net/dev", "/proc/sys/kernel/ns_last_pid",
-	};
-
-	if (!fs_path_under(dest, "/proc"))
-		return true;
-	if (!strcmp(dest, "/proc"))
-		return type && !strcmp(type, "proc");
-	for (size_t i = 0; bind && i < ARRAY_SIZE(emulated); i++)
-		if (!strcmp(dest, emulated[i]))
-			return true;
-	return false;
-}
-
 /* roots: the container's root as given and as resolved (either may be NULL) */
 static int check_mount(const struct oci_mount *m, size_t i, const char *bundle, const char *const roots[2],
 		       ocirun_error_t *err)
@@ -83,7 +62,7 @@ static int check_mount(const struct oci_mount *m, size_t i, const char *bundle, 
 				"mounts[%zu].type: required unless the options contain \"bind\" or \"rbind\"",
 				i);
 	dest = fs_path_clean(m->destination);
-	if (!proc_dest_allowed(dest, m->type, bind))
+	if (!fs_proc_dest_allowed(dest, m->type, bind))
 		return oerr_msg(
 		    err, EPERM,
 		    "mounts[%zu].destination: \"%s\" cannot be mounted because it is inside /proc", i, dest);

@@ -11,6 +11,7 @@
 #include "lifecycle/lifecycle.h"
 #include "ocirun/ocirun.h"
 #include "sec/sec.h"
+#include "spec/spec.h"
 
 static void gen_list(json_gen_t *g, const char *key, const char *const *v)
 {
@@ -73,8 +74,6 @@ char *ocirun_features(void)
 {
 	static const char *const hooks[] = {
 	    "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop", NULL};
-	static const char *const namespaces[] = {"cgroup", "ipc",  "mount", "network", "pid",
-						 "time",   "user", "uts",   NULL};
 	json_gen_t *g = json_gen_new(true);
 	char *text;
 
@@ -87,7 +86,11 @@ char *ocirun_features(void)
 	gen_mount_options(g);
 	json_gen_key(g, "linux");
 	json_gen_obj_open(g);
-	gen_list(g, "namespaces", namespaces);
+	json_gen_key(g, "namespaces");
+	json_gen_arr_open(g);
+	for (size_t i = 0; i < spec_n_ns_types; i++)
+		json_gen_str(g, spec_ns_types[i].name);
+	json_gen_arr_close(g);
 	gen_capabilities(g);
 	json_gen_key(g, "cgroup");
 	json_gen_obj_open(g);

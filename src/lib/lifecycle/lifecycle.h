@@ -138,8 +138,6 @@ int send_pidfd(const char *socket_path, int pidfd, ocirun_error_t *err);
  * them: apparmorProfile without AppArmor and intelRdt without resctrl are
  * errors; selinuxLabel without SELinux is a debug line (as runc). */
 int lsm_validate(const struct oci_process *p, const struct oci_linux *l, ocirun_error_t *err);
-/* The host has SELinux (selinuxfs mounted). */
-bool lsm_selinux_enabled(void);
 
 /* The runtime-spec state JSON as text (for hooks, `state`, listeners). */
 char *state_text(const struct container_state *st, const char *status, bool pretty);

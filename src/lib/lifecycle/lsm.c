@@ -6,10 +6,10 @@
 
 #include "base/log.h"
 #include "base/util.h"
+#include "fs/fs.h"
 #include "lifecycle/lifecycle.h"
 
 #define RDTGROUP_SUPER_MAGIC 0x7655821
-#define SELINUX_MAGIC        0xf97cff8c
 
 static bool apparmor_enabled(void)
 {
@@ -18,19 +18,6 @@ static bool apparmor_enabled(void)
 	if (read_file("/sys/module/apparmor/parameters/enabled", &v, NULL, NULL) < 0)
 		return false;
 	return v[0] == 'Y';
-}
-
-/* Cached by the first call, which lsm_validate makes in the runtime: the init and exec children
- * ask again from inside the container, whose /sys need not show selinuxfs. */
-bool lsm_selinux_enabled(void)
-{
-	static int enabled = -1;
-	struct statfs sf;
-
-	if (enabled < 0)
-		enabled =
-		    statfs("/sys/fs/selinux", &sf) == 0 && sf.f_type == (typeof(sf.f_type))SELINUX_MAGIC;
-	return enabled;
 }
 
 static bool resctrl_mounted(void)
@@ -42,13 +29,13 @@ static bool resctrl_mounted(void)
 
 int lsm_validate(const struct oci_process *p, const struct oci_linux *l, ocirun_error_t *err)
 {
-	(void)lsm_selinux_enabled(); /* cache the host's answer now */
+	(void)fs_selinux_enabled(); /* cache the host's answer now */
 	if (p->apparmor_profile && *p->apparmor_profile && !apparmor_enabled())
 		return oerr_msg(
 		    err, ENOTSUP,
 		    "process.apparmorProfile: \"%s\" given but AppArmor is not enabled on this host",
 		    p->apparmor_profile);
-	if (p->selinux_label && *p->selinux_label && !lsm_selinux_enabled())
+	if (p->selinux_label && *p->selinux_label && !fs_selinux_enabled())
 		log_debug("process.selinuxLabel: SELinux is not enabled on this host, label \"%s\" ignored",
 			  p->selinux_label);
 	if (l && l->intel_rdt && !resctrl_mounted())

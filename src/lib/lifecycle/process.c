@@ -226,7 +226,7 @@ static int apply_selinux(const struct oci_process *p, ocirun_error_t *err)
 	_cleanup_close_ int fd = -1;
 	int r;
 
-	if (!p->selinux_label || !*p->selinux_label || !lsm_selinux_enabled())
+	if (!p->selinux_label || !*p->selinux_label || !fs_selinux_enabled())
 		return 0;
 	fd = fs_open_proc_file("/proc/thread-self/attr/exec", O_WRONLY, err);
 	if (fd < 0)

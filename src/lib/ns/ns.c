@@ -11,53 +11,43 @@
 #include <unistd.h>
 
 #include "base/util.h"
+#include "spec/spec.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
 
-static const struct {
-	const char *name; /* runtime-spec name */
-	const char *proc; /* /proc/PID/ns entry */
-	int flag;
-} ns_table[] = {
-    /* join order: user first (it decides the privileges for the rest),
-     * mount last (it changes how paths resolve) */
-    {"user", "user", CLONE_NEWUSER},  {"ipc", "ipc", CLONE_NEWIPC},  {"uts", "uts", CLONE_NEWUTS},
-    {"network", "net", CLONE_NEWNET}, {"pid", "pid", CLONE_NEWPID},  {"cgroup", "cgroup", CLONE_NEWCGROUP},
-    {"time", "time", CLONE_NEWTIME},  {"mount", "mnt", CLONE_NEWNS},
-};
+/* The names, /proc entries and flags are spec_ns_types (spec/), in join order. */
 
 int ns_flag_from_name(const char *name)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(ns_table); i++)
-		if (!strcmp(ns_table[i].name, name))
-			return ns_table[i].flag;
-	return 0;
+	const struct spec_ns_type *t = spec_ns_type(name);
+
+	return t ? t->flag : 0;
 }
 
 const char *ns_name_from_flag(int flag)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(ns_table); i++)
-		if (ns_table[i].flag == flag)
-			return ns_table[i].name;
+	for (size_t i = 0; i < spec_n_ns_types; i++)
+		if (spec_ns_types[i].flag == flag)
+			return spec_ns_types[i].name;
 	return "?";
 }
 
 const char *ns_proc_name(int flag)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(ns_table); i++)
-		if (ns_table[i].flag == flag)
-			return ns_table[i].proc;
+	for (size_t i = 0; i < spec_n_ns_types; i++)
+		if (spec_ns_types[i].flag == flag)
+			return spec_ns_types[i].proc;
 	return "?";
 }
 
 static int join_rank(int flag)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(ns_table); i++)
-		if (ns_table[i].flag == flag)
+	for (size_t i = 0; i < spec_n_ns_types; i++)
+		if (spec_ns_types[i].flag == flag)
 			return (int)i;
-	return (int)ARRAY_SIZE(ns_table);
+	return (int)spec_n_ns_types;
 }
 
 static int check_ns_path(const char *path, int flag, size_t idx, ocirun_error_t *err)

@@ -393,6 +393,19 @@ struct oci_spec {
 int spec_parse(const char *text, size_t len, const char *what, struct oci_spec **ret, ocirun_error_t *err);
 /* Read and parse bundle/config.json. */
 int spec_load(const char *bundle, struct oci_spec **ret, ocirun_error_t *err);
+
+/* The namespace vocabulary, the one table of it: runtime-spec name, /proc/PID/ns entry, clone
+ * flag, in join order (user first: it decides the privileges for the rest; mount last: it
+ * changes how paths resolve). validate.c, ns/ and features read it. */
+struct spec_ns_type {
+	const char *name;
+	const char *proc;
+	int flag;
+};
+extern const struct spec_ns_type spec_ns_types[];
+extern const size_t spec_n_ns_types;
+/* The entry named NAME, or NULL. */
+const struct spec_ns_type *spec_ns_type(const char *name);
 /* The text of BUNDLE/config.json (size-limited), for a caller that parses and keeps it. */
 int spec_read(const char *bundle, char **ret, size_t *ret_len, ocirun_error_t *err);
 void spec_free(struct oci_spec *s);

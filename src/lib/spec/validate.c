@@ -3,6 +3,7 @@
  * Must not call: exit, anything outside base/, anything that looks at the host. */
 #include <errno.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,23 +38,23 @@ static bool is_absolute(const char *s)
 	return s && s[0] == '/';
 }
 
-static int cmp_name(const void *key, const void *elem)
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+const struct spec_ns_type spec_ns_types[] = {
+    {"user", "user", CLONE_NEWUSER},  {"ipc", "ipc", CLONE_NEWIPC},  {"uts", "uts", CLONE_NEWUTS},
+    {"network", "net", CLONE_NEWNET}, {"pid", "pid", CLONE_NEWPID},  {"cgroup", "cgroup", CLONE_NEWCGROUP},
+    {"time", "time", CLONE_NEWTIME},  {"mount", "mnt", CLONE_NEWNS},
+};
+const size_t spec_n_ns_types = ARRAY_SIZE(spec_ns_types);
+
+const struct spec_ns_type *spec_ns_type(const char *name)
 {
-	return strcmp(key, *(const char *const *)elem);
-}
-
-/* Sorted for bsearch; the index doubles as a bit in the duplicate check. */
-static const char *const namespace_types[] = {"cgroup", "ipc",  "mount", "network",
-					      "pid",    "time", "user",  "uts"};
-
-static const char *const propagations[] = {"private",     "rprivate", "rshared", "rslave",
-					   "runbindable", "shared",   "slave",   "unbindable"};
-
-static ssize_t find_name(const char *name, const char *const *names, size_t n)
-{
-	const char *const *hit = bsearch(name, names, n, sizeof(*names), cmp_name);
-
-	return hit ? hit - names : -1;
+	for (size_t i = 0; i < spec_n_ns_types; i++)
+		if (!strcmp(spec_ns_types[i].name, name))
+			return &spec_ns_types[i];
+	return NULL;
 }
 
 /* Kernel limits checked here so that the error names the field, not the
@@ -211,8 +212,9 @@ static int validate_namespaces(const struct oci_linux *l, const char *what, ocir
 
 	for (size_t i = 0; i < l->n_namespaces; i++) {
 		const struct oci_namespace *ns = &l->namespaces[i];
-		ssize_t idx =
-		    ns->type ? find_name(ns->type, namespace_types, ARRAY_SIZE(namespace_types)) : -1;
+		const struct spec_ns_type *t = ns->type ? spec_ns_type(ns->type) : NULL;
+		/* the table index doubles as a bit in the duplicate check */
+		ssize_t idx = t ? t - spec_ns_types : -1;
 
 		if (idx < 0)
 			return verr(err, what, "linux.namespaces[%zu].type: unknown namespace \"%s\"", i,
@@ -259,10 +261,6 @@ static int validate_linux(const struct oci_linux *l, const char *what, ocirun_er
 			return verr(err, what, "linux.timeOffsets.%s.nanosecs: must be less than 1000000000",
 				    t->clock);
 	}
-	if (!is_empty(l->rootfs_propagation) &&
-	    find_name(l->rootfs_propagation, propagations, ARRAY_SIZE(propagations)) < 0)
-		return verr(err, what, "linux.rootfsPropagation: unknown propagation \"%s\"",
-			    l->rootfs_propagation);
 	if (l->seccomp && is_empty(l->seccomp->default_action))
 		return verr(err, what, "linux.seccomp.defaultAction: must not be empty");
 	if (l->resources)
