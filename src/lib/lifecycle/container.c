@@ -51,7 +51,7 @@ struct creation {
 	bool dir_made;
 	cgroup_t *cg;
 	struct container_state st;
-	int sync_fd; /* runtime end */
+	struct sync_chan sync; /* runtime end */
 	int fifo_fd;
 	int fifo_hold_fd;
 	pid_t pid;
@@ -68,7 +68,7 @@ static struct creation creation_new(const struct ocirun_ctx *ctx, const struct o
 				 .mode = mode,
 				 .root_fd = -1,
 				 .dirfd = -1,
-				 .sync_fd = -1,
+				 .sync = {.fd = -1},
 				 .fifo_fd = -1,
 				 .fifo_hold_fd = -1,
 				 .pidfd = -1,
@@ -77,8 +77,8 @@ static struct creation creation_new(const struct ocirun_ctx *ctx, const struct o
 
 static void creation_release(struct creation *c)
 {
-	if (c->sync_fd >= 0)
-		close(c->sync_fd);
+	if (c->sync.fd >= 0)
+		close(c->sync.fd);
 	if (c->fifo_fd >= 0)
 		close(c->fifo_fd);
 	if (c->fifo_hold_fd >= 0)
@@ -389,21 +389,21 @@ static int spawn_init(struct creation *c, struct init_ctx *ic, ocirun_error_t *e
 		close(ic->parent_sync_fd);
 		/* CVE-2019-5736: it enters namespaces other processes may share */
 		if (set_not_dumpable(&e) < 0 || ns_join_all(&c->plan, &e) < 0) {
-			sync_send_error(ic->sync_fd, &e);
+			sync_send_error(ic->sync.fd, &e);
 			_exit(1);
 		}
 		pid = spawn_process(c->plan.clone_flags, cgfd, true, NULL, &e);
 		if (pid == 0)
 			init_main(ic);
 		if (pid < 0)
-			sync_send_error(ic->sync_fd, &e);
+			sync_send_error(ic->sync.fd, &e);
 		else
-			sync_send(ic->sync_fd, SYNC_PID, pid, NULL, 0, -1, &e);
+			sync_chan_send(&ic->sync, SYNC_PID, pid, -1, &e);
 		_exit(pid < 0);
 	}
 	while (waitpid(mid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (sync_expect(c->sync_fd, SYNC_PID, &m, err) < 0)
+	if (sync_chan_expect(&c->sync, SYNC_PID, &m, err) < 0)
 		return oerr_ret(err);
 	c->pid = m.hdr.code;
 	c->pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
@@ -487,19 +487,19 @@ static int drive_init(struct creation *c, ocirun_error_t *err)
 		return oerr_ret(err);
 	if (netdev_move(s->linux_, c->pid, err) < 0)
 		return oerr_ret(err);
-	if (idmap_send(&c->idmap, c->bundle, c->pid, c->sync_fd, err) < 0)
+	if (idmap_send(&c->idmap, c->bundle, c->pid, &c->sync, err) < 0)
 		return oerr_prefix(err, "config.json");
-	if (sync_send(c->sync_fd, SYNC_GO, c->pid, NULL, 0, -1, err) < 0)
+	if (sync_chan_send(&c->sync, SYNC_GO, c->pid, -1, err) < 0)
 		return oerr_ret(err);
 	fault_point("create-go");
 	if (has_runtime_hooks(s)) {
-		if (sync_expect(c->sync_fd, SYNC_MOUNTS_DONE, &m, err) < 0 ||
+		if (sync_chan_expect(&c->sync, SYNC_MOUNTS_DONE, &m, err) < 0 ||
 		    run_runtime_hooks(c, s->hooks, err) < 0 ||
-		    sync_send_simple(c->sync_fd, SYNC_HOOKS_DONE, err) < 0)
+		    sync_chan_send(&c->sync, SYNC_HOOKS_DONE, 0, -1, err) < 0)
 			return oerr_ret(err);
 	}
 	if (s->process->terminal) {
-		if (sync_expect(c->sync_fd, SYNC_CONSOLE, &m, err) < 0)
+		if (sync_chan_expect(&c->sync, SYNC_CONSOLE, &m, err) < 0)
 			return oerr_ret(err);
 		c->console_fd = m.fd;
 		if (c->o->console_socket) {
@@ -511,7 +511,7 @@ static int drive_init(struct creation *c, ocirun_error_t *err)
 		}
 	}
 	if (s->linux_ && s->linux_->seccomp && s->linux_->seccomp->listener_path) {
-		if (sync_expect(c->sync_fd, SYNC_SECCOMP_FD, &m, err) < 0)
+		if (sync_chan_expect(&c->sync, SYNC_SECCOMP_FD, &m, err) < 0)
 			return oerr_ret(err);
 		if (m.fd >= 0) {
 			int r = send_to_listener(c, s->linux_->seccomp, m.fd, err);
@@ -520,7 +520,7 @@ static int drive_init(struct creation *c, ocirun_error_t *err)
 				return oerr_ret(err);
 		}
 	}
-	if (sync_expect(c->sync_fd, SYNC_READY, &m, err) < 0)
+	if (sync_chan_expect(&c->sync, SYNC_READY, &m, err) < 0)
 		return oerr_ret(err);
 	fault_point("create-ready");
 	c->st.phase = PHASE_CREATED;
@@ -537,6 +537,7 @@ static int drive_init(struct creation *c, ocirun_error_t *err)
 
 static int do_create(struct creation *c, ocirun_error_t *err)
 {
+	const struct sync_proto *proto;
 	int pair[2];
 	struct init_ctx ic;
 
@@ -548,14 +549,14 @@ static int do_create(struct creation *c, ocirun_error_t *err)
 		goto fail;
 	if (sync_pair(pair, err) < 0)
 		goto fail;
-	c->sync_fd = pair[0];
+	proto = c->mode == MODE_RUN ? &sync_proto_run : &sync_proto_create;
+	sync_chan_init(&c->sync, pair[0], proto, false);
 	ic = (struct init_ctx){
 	    .spec = c->spec,
 	    .id = c->o->id,
 	    .bundle = c->bundle,
 	    .rootfs = c->rootfs,
 	    .plan = &c->plan,
-	    .sync_fd = pair[1],
 	    .parent_sync_fd = pair[0],
 	    .runtime_fds = {c->dirfd, c->root_fd, -1, -1},
 	    .fifo_fd = c->fifo_fd,
@@ -568,6 +569,7 @@ static int do_create(struct creation *c, ocirun_error_t *err)
 	    .preserve_fds = c->o->preserve_fds,
 	    .seccomp = c->seccomp,
 	};
+	sync_chan_init(&ic.sync, pair[1], proto, true);
 	if (spawn_init(c, &ic, err) < 0) {
 		close(pair[1]);
 		goto fail;
@@ -605,9 +607,9 @@ static int wait_exec(struct creation *c, ocirun_error_t *err)
 	struct sync_msg m;
 	ocirun_error_t e = {0};
 
-	if (sync_send_simple(c->sync_fd, SYNC_START, err) < 0)
+	if (sync_chan_send(&c->sync, SYNC_START, 0, -1, err) < 0)
 		return oerr_ret(err);
-	if (sync_recv(c->sync_fd, &m, &e) < 0)
+	if (sync_recv(c->sync.fd, &m, &e) < 0)
 		return e.code == EPIPE ? 0 : oerr_msg(err, e.code, "%s", e.msg);
 	if (m.fd >= 0)
 		close(m.fd);

@@ -42,7 +42,7 @@ struct execution {
 	struct oci_process *p;    /* what runs: spec->process or file */
 	seccomp_prog_t *seccomp;
 	struct ns_plan plan;
-	int sync_fd;
+	struct sync_chan sync;
 	pid_t pid;
 	int pidfd;
 	int console_fd;
@@ -50,8 +50,8 @@ struct execution {
 
 static void execution_release(struct execution *x)
 {
-	if (x->sync_fd >= 0)
-		close(x->sync_fd);
+	if (x->sync.fd >= 0)
+		close(x->sync.fd);
 	if (x->pidfd >= 0)
 		close(x->pidfd);
 	if (x->console_fd >= 0)
@@ -156,7 +156,7 @@ static int plan_joins(struct execution *x, ocirun_error_t *err)
 	return 0;
 }
 
-__attribute__((noreturn)) static void exec_child(struct execution *x, int sock,
+__attribute__((noreturn)) static void exec_child(struct execution *x, struct sync_chan *sync,
 						 const struct ocirun_exec_opts *eo)
 {
 	struct process_plan pp = {
@@ -165,19 +165,19 @@ __attribute__((noreturn)) static void exec_child(struct execution *x, int sock,
 	    .seccomp = x->seccomp,
 	    .in_userns = x->plan.in_user,
 	    .preserve_fds = eo->preserve_fds,
-	    .sync_fd = -1,
+	    .sync = NULL,
 	    .exec_marker_fd = -1,
 	};
 	ocirun_error_t err = {0};
 	struct sync_msg m;
 
 	/* the runtime reads PID (the intermediate's) first: nothing before its GO */
-	if (sync_expect(sock, SYNC_GO, &m, &err) < 0)
+	if (sync_chan_expect(sync, SYNC_GO, &m, &err) < 0)
 		_exit(1);
 	if ((x->p->terminal &&
-	     process_setup_terminal(sock, x->p->console_size, false, !eo->console_socket, &err) < 0) ||
+	     process_setup_terminal(sync, x->p->console_size, false, !eo->console_socket, &err) < 0) ||
 	    process_prepare(&pp, &err) < 0 || process_exec(&pp, &err) < 0)
-		sync_send_error(sock, &err);
+		sync_send_error(sync->fd, &err);
 	_exit(1);
 }
 
@@ -185,27 +185,29 @@ __attribute__((noreturn)) static void intermediate(struct execution *x, int sock
 						   const struct ocirun_exec_opts *eo)
 {
 	ocirun_error_t err = {0};
+	struct sync_chan sync;
 	struct sync_msg m;
 	pid_t pid;
 
-	close(x->sync_fd);
+	sync_chan_init(&sync, sock, &sync_proto_exec, true);
+	close(x->sync.fd);
 	close(x->o.dirfd);
 	close(x->o.root_fd);
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	/* CVE-2019-5736: not dumpable while running the ocirun binary inside
 	 * the container's namespaces. */
-	if (set_not_dumpable(&err) < 0 || sync_expect(sock, SYNC_GO, &m, &err) < 0 ||
+	if (set_not_dumpable(&err) < 0 || sync_chan_expect(&sync, SYNC_GO, &m, &err) < 0 ||
 	    ns_join_all(&x->plan, &err) < 0) {
 		sync_send_error(sock, &err);
 		_exit(1);
 	}
 	pid = spawn_process(0, -1, true, NULL, &err);
 	if (pid == 0)
-		exec_child(x, sock, eo);
+		exec_child(x, &sync, eo);
 	if (pid < 0)
 		sync_send_error(sock, &err);
 	else
-		sync_send(sock, SYNC_PID, pid, NULL, 0, -1, &err);
+		sync_chan_send(&sync, SYNC_PID, pid, -1, &err);
 	_exit(pid < 0);
 }
 
@@ -217,7 +219,7 @@ static int spawn_exec(struct execution *x, const struct ocirun_exec_opts *eo, oc
 
 	if (sync_pair(pair, err) < 0)
 		return oerr_ret(err);
-	x->sync_fd = pair[0];
+	sync_chan_init(&x->sync, pair[0], &sync_proto_exec, false);
 	mid = spawn_process(0, -1, false, NULL, err);
 	if (mid < 0) {
 		close(pair[1]);
@@ -231,8 +233,8 @@ static int spawn_exec(struct execution *x, const struct ocirun_exec_opts *eo, oc
 		waitpid(mid, NULL, 0);
 		return oerr_prefix(err, "exec");
 	}
-	if (sync_send(x->sync_fd, SYNC_GO, 0, NULL, 0, -1, err) < 0 ||
-	    sync_expect(x->sync_fd, SYNC_PID, &m, err) < 0) {
+	if (sync_chan_send(&x->sync, SYNC_GO, 0, -1, err) < 0 ||
+	    sync_chan_expect(&x->sync, SYNC_PID, &m, err) < 0) {
 		kill(mid, SIGKILL);
 		waitpid(mid, &status, 0);
 		return oerr_ret(err);
@@ -240,7 +242,7 @@ static int spawn_exec(struct execution *x, const struct ocirun_exec_opts *eo, oc
 	waitpid(mid, &status, 0);
 	x->pid = m.hdr.code;
 	x->pidfd = (int)syscall(SYS_pidfd_open, x->pid, 0);
-	if (sync_send_simple(x->sync_fd, SYNC_GO, err) < 0) {
+	if (sync_chan_send(&x->sync, SYNC_GO, 0, -1, err) < 0) {
 		syscall(SYS_pidfd_send_signal, x->pidfd, SIGKILL, NULL, 0);
 		waitpid(x->pid, NULL, 0);
 		return oerr_ret(err);
@@ -255,7 +257,7 @@ static int finish_exec(struct execution *x, const struct ocirun_exec_opts *eo, o
 	struct sync_msg m;
 
 	if (x->p->terminal) {
-		if (sync_expect(x->sync_fd, SYNC_CONSOLE, &m, err) < 0)
+		if (sync_chan_expect(&x->sync, SYNC_CONSOLE, &m, err) < 0)
 			return oerr_ret(err);
 		x->console_fd = m.fd;
 		if (eo->console_socket) {
@@ -266,7 +268,7 @@ static int finish_exec(struct execution *x, const struct ocirun_exec_opts *eo, o
 				return oerr_prefix(err, "--console-socket");
 		}
 	}
-	if (sync_recv(x->sync_fd, &m, &e) == 0) {
+	if (sync_recv(x->sync.fd, &m, &e) == 0) {
 		if (m.fd >= 0)
 			close(m.fd);
 		if (m.hdr.type == SYNC_ERROR)
@@ -323,7 +325,7 @@ static int prepare(struct execution *x, const struct ocirun_ctx *ctx, const stru
 int ocirun_exec(const struct ocirun_ctx *ctx, const struct ocirun_exec_opts *eo, int *ret_status,
 		ocirun_error_t *err)
 {
-	struct execution x = {.sync_fd = -1, .pidfd = -1, .console_fd = -1};
+	struct execution x = {.sync = {.fd = -1}, .pidfd = -1, .console_fd = -1};
 	sigset_t mask, old;
 	int r;
 

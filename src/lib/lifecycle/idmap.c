@@ -172,7 +172,7 @@ void idmap_plan_release(struct idmap_plan *ip)
 /* The helper, in the init's mount namespace: one tree per idmapped mount, each sent to the init as
  * SYNC_IDMAP (code = mount index) with the fd. An error goes to `report` for the runtime. */
 __attribute__((noreturn)) static void send_trees(const struct idmap_plan *ip, const char *bundle, int mntns,
-						 int sync_fd, int report)
+						 struct sync_chan *sync, int report)
 {
 	ocirun_error_t e = {0};
 
@@ -188,7 +188,7 @@ __attribute__((noreturn)) static void send_trees(const struct idmap_plan *ip, co
 		tree = fs_idmap_open(ip->spec, i, bundle, ip->mount[i].userns, &e);
 		if (tree < 0)
 			goto fail;
-		if (sync_send(sync_fd, SYNC_IDMAP, (int32_t)i, NULL, 0, tree, &e) < 0)
+		if (sync_chan_send(sync, SYNC_IDMAP, (int32_t)i, tree, &e) < 0)
 			goto fail;
 		close(tree);
 	}
@@ -199,7 +199,7 @@ fail:
 	_exit(1);
 }
 
-int idmap_send(const struct idmap_plan *ip, const char *bundle, pid_t init_pid, int sync_fd,
+int idmap_send(const struct idmap_plan *ip, const char *bundle, pid_t init_pid, struct sync_chan *sync,
 	       ocirun_error_t *err)
 {
 	_cleanup_close_ int mntns = -1;
@@ -220,7 +220,7 @@ int idmap_send(const struct idmap_plan *ip, const char *bundle, pid_t init_pid, 
 	pid = spawn_process(0, -1, false, NULL, err);
 	if (pid == 0) {
 		close(report[0]);
-		send_trees(ip, bundle, mntns, sync_fd, report[1]);
+		send_trees(ip, bundle, mntns, sync, report[1]);
 	}
 	close(report[1]);
 	if (pid < 0) {
@@ -241,7 +241,7 @@ int idmap_send(const struct idmap_plan *ip, const char *bundle, pid_t init_pid, 
 	return 0;
 }
 
-int idmap_receive(int sync_fd, const struct oci_spec *s, int **ret_fds, ocirun_error_t *err)
+int idmap_receive(struct sync_chan *sync, const struct oci_spec *s, int **ret_fds, ocirun_error_t *err)
 {
 	size_t count = 0;
 	int *fds;
@@ -258,7 +258,7 @@ int idmap_receive(int sync_fd, const struct oci_spec *s, int **ret_fds, ocirun_e
 		struct sync_msg m;
 		size_t i;
 
-		if (sync_expect(sync_fd, SYNC_IDMAP, &m, err) < 0)
+		if (sync_chan_expect(sync, SYNC_IDMAP, &m, err) < 0)
 			goto fail;
 		i = (size_t)m.hdr.code;
 		if (m.hdr.code < 0 || i >= s->n_mounts || m.fd < 0 || fds[i] >= 0 ||

@@ -32,12 +32,11 @@ __attribute__((noreturn)) static void init_fail(struct init_ctx *c, ocirun_error
 {
 	/* after READY `create` is gone: `start` reads the error from exec.done */
 	if (c->fifo_hold_fd >= 0) {
-		char buf[OCIRUN_ERR_MSG + 1];
-		int n = snprintf(buf, sizeof(buf), "!%s", err->msg);
-		(void)!write(c->fifo_hold_fd, buf,
-			     n > 0 && (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+		char frame[sizeof(struct sync_hdr) + OCIRUN_ERR_MSG];
+		size_t n = sync_encode(SYNC_ERROR, err->code, err->msg, frame, sizeof(frame));
+		(void)!write(c->fifo_hold_fd, frame, n);
 	}
-	sync_send_error(c->sync_fd, err);
+	sync_send_error(c->sync.fd, err);
 	_exit(1);
 }
 
@@ -130,8 +129,8 @@ static char *state_json(struct init_ctx *c, pid_t host_pid, const char *status)
 	return text;
 }
 
-int process_setup_terminal(int sync_fd, const struct oci_box *size, bool bind_console, bool proxied,
-			   ocirun_error_t *err)
+int process_setup_terminal(struct sync_chan *sync, const struct oci_box *size, bool bind_console,
+			   bool proxied, ocirun_error_t *err)
 {
 	int master = -1, slave = -1;
 
@@ -139,8 +138,8 @@ int process_setup_terminal(int sync_fd, const struct oci_box *size, bool bind_co
 		return oerr_prefix(err, "terminal");
 	/* before the master leaves: nothing can have been written yet */
 	if ((proxied && term_clear_onlcr(master, err) < 0) || term_set_size(master, size, err) < 0 ||
-	    sync_send(sync_fd, SYNC_CONSOLE, 0, NULL, 0, master, err) < 0 ||
-	    term_make_controlling(slave, err) < 0 || (bind_console && term_bind_console(slave, err) < 0)) {
+	    sync_chan_send(sync, SYNC_CONSOLE, 0, master, err) < 0 || term_make_controlling(slave, err) < 0 ||
+	    (bind_console && term_bind_console(slave, err) < 0)) {
 		close(master);
 		close(slave);
 		return oerr_prefix(err, "terminal");
@@ -160,7 +159,7 @@ static int wait_for_start(struct init_ctx *c, ocirun_error_t *err)
 	struct sync_msg m;
 
 	if (c->fifo_fd < 0)
-		return sync_expect(c->sync_fd, SYNC_START, &m, err);
+		return sync_chan_expect(&c->sync, SYNC_START, &m, err);
 	for (;;) {
 		struct pollfd p = {.fd = c->fifo_fd, .events = POLLIN};
 		char b;
@@ -200,8 +199,8 @@ static void init_namespaces(struct init_ctx *c, pid_t *host_pid)
 	struct sync_msg m;
 
 	/* the idmapped trees come first, made by the runtime in our mount namespace */
-	if (idmap_receive(c->sync_fd, s, &c->idmap_fds, &err) < 0 ||
-	    sync_expect(c->sync_fd, SYNC_GO, &m, &err) < 0)
+	if (idmap_receive(&c->sync, s, &c->idmap_fds, &err) < 0 ||
+	    sync_chan_expect(&c->sync, SYNC_GO, &m, &err) < 0)
 		init_fail(c, &err);
 	*host_pid = m.hdr.code;
 	/* The time offsets go in before the id switch: the switch makes us not dumpable, and our
@@ -247,7 +246,7 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 	    .seccomp = c->seccomp,
 	    .in_userns = c->plan->in_user,
 	    .preserve_fds = c->preserve_fds,
-	    .sync_fd = c->sync_fd,
+	    .sync = &c->sync,
 	    .exec_marker_fd = c->fifo_hold_fd,
 	    .send_notify_fd = s->linux_ && s->linux_->seccomp && s->linux_->seccomp->listener_path,
 	};
@@ -292,8 +291,8 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 	fc.idmap_fds = NULL;
 	fault_point("init-mounts");
 	if (c->runtime_hooks) {
-		if (sync_send_simple(c->sync_fd, SYNC_MOUNTS_DONE, &err) < 0 ||
-		    sync_expect(c->sync_fd, SYNC_HOOKS_DONE, &m, &err) < 0)
+		if (sync_chan_send(&c->sync, SYNC_MOUNTS_DONE, 0, -1, &err) < 0 ||
+		    sync_chan_expect(&c->sync, SYNC_HOOKS_DONE, &m, &err) < 0)
 			init_fail(c, &err);
 	}
 	st_json = state_json(c, host_pid, "creating");
@@ -306,7 +305,7 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 	 * symlinks in the path cannot lead out of it */
 	if (s->process->cwd && mkdir_p(s->process->cwd, 0755, &err) < 0)
 		init_fail(c, &err);
-	if (s->process->terminal && process_setup_terminal(c->sync_fd, s->process->console_size,
+	if (s->process->terminal && process_setup_terminal(&c->sync, s->process->console_size,
 							   c->plan->has_mnt, c->tty_proxied, &err) < 0)
 		init_fail(c, &err);
 	if (s->hostname && *s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0) {
@@ -324,7 +323,7 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 	/* From here the runtime may exit (create): do not die with it. */
 	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 	fault_point("init-ready");
-	if (sync_send_simple(c->sync_fd, SYNC_READY, &err) < 0)
+	if (sync_chan_send(&c->sync, SYNC_READY, 0, -1, &err) < 0)
 		_exit(1);
 	if (wait_for_start(c, &err) < 0)
 		init_fail(c, &err);

@@ -15,6 +15,7 @@
 #include "sec/sec.h"
 #include "spec/spec.h"
 #include "state/state.h"
+#include "sync/sync.h"
 
 /* Everything the init needs; it inherits this memory through clone(). */
 struct init_ctx {
@@ -23,8 +24,8 @@ struct init_ctx {
 	const char *bundle;
 	const char *rootfs;
 	struct ns_plan *plan;
-	int sync_fd;        /* the init's end */
-	int parent_sync_fd; /* the runtime's end: closed in the child */
+	struct sync_chan sync; /* the init's end */
+	int parent_sync_fd;    /* the runtime's end: closed in the child */
 	int runtime_fds[4]; /* the runtime's own fds (state dir: its flock must not outlive create), closed in
 			       the child; -1 unused */
 	int fifo_fd;        /* exec.fifo opened O_RDONLY|O_NONBLOCK, or -1 (run: START over sync) */
@@ -59,10 +60,10 @@ int idmap_prepare(const struct oci_spec *s, const struct ns_plan *plan, struct i
 void idmap_plan_release(struct idmap_plan *ip);
 /* Runtime, after clone and before GO: a helper in the init's mount namespace makes each tree and
  * sends it to the init (SYNC_IDMAP, code = mount index, with the fd). */
-int idmap_send(const struct idmap_plan *ip, const char *bundle, pid_t init_pid, int sync_fd,
+int idmap_send(const struct idmap_plan *ip, const char *bundle, pid_t init_pid, struct sync_chan *sync,
 	       ocirun_error_t *err);
 /* Init, before GO: the trees, per mount index (NULL when no mount is idmapped). */
-int idmap_receive(int sync_fd, const struct oci_spec *s, int **ret_fds, ocirun_error_t *err);
+int idmap_receive(struct sync_chan *sync, const struct oci_spec *s, int **ret_fds, ocirun_error_t *err);
 void idmap_fds_close(int *fds, size_t n);
 
 /* The container init: never returns. */
@@ -78,11 +79,11 @@ struct process_plan {
 	seccomp_prog_t *seccomp;
 	bool in_userns; /* setgroups may be denied */
 	int preserve_fds;
-	int sync_fd;         /* where the seccomp notify fd goes (SYNC_SECCOMP_FD), or -1 */
-	bool send_notify_fd; /* linux.seccomp.listenerPath is set: load early, send the fd */
-	int exec_marker_fd;  /* exec.done of a created container: one byte right before execve, or -1 */
-	char *exec_path;     /* resolved args[0] */
-	char **env;          /* final environment */
+	struct sync_chan *sync; /* where the seccomp notify fd goes (SYNC_SECCOMP_FD), or NULL */
+	bool send_notify_fd;    /* linux.seccomp.listenerPath is set: load early, send the fd */
+	int exec_marker_fd;     /* exec.done of a created container: one byte right before execve, or -1 */
+	char *exec_path;        /* resolved args[0] */
+	char **env;             /* final environment */
 	bool seccomp_done;
 	bool locked_down;   /* process_lock_down ran */
 	bool execve_failed; /* process_exec failed in execve itself (not before it) */
@@ -118,8 +119,8 @@ const char *status_with_cgroup(const struct opened *o);
  * socket (CONSOLE), make the slave the controlling terminal and stdio, and
  * (for the init) bind it onto /dev/console. proxied: the runtime itself
  * proxies the pty (no --console-socket): ONLCR goes off first, as runc. */
-int process_setup_terminal(int sync_fd, const struct oci_box *size, bool bind_console, bool proxied,
-			   ocirun_error_t *err);
+int process_setup_terminal(struct sync_chan *sync, const struct oci_box *size, bool bind_console,
+			   bool proxied, ocirun_error_t *err);
 
 /* Wait for pid (our child): forward the signals of mask (blocked by the
  * caller) to it, proxy console_fd (closed here) to stdio, and give its exit

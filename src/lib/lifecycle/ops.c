@@ -114,14 +114,37 @@ int ocirun_state(const struct ocirun_ctx *ctx, const char *id, char **ret_json, 
 	return r;
 }
 
+/* What the init wrote to exec.done: the first frame decides (an ERROR after EXECED is the
+ * program's execve failing, which is the program's business, as with runc). */
+static int start_outcome(const char *id, const char *got, size_t n, ocirun_error_t *err)
+{
+	struct sync_msg m;
+	struct sync_hdr h;
+	ocirun_error_t e = {0};
+
+	if (n >= sizeof(h)) {
+		memcpy(&h, got, sizeof(h));
+		if (h.len <= n - sizeof(h) && sync_decode(got, sizeof(h) + h.len, &m, &e) == 0) {
+			if (m.hdr.type == SYNC_EXECED)
+				return 0;
+			if (m.hdr.type == SYNC_ERROR)
+				return oerr_msg(err, EIO, "cannot start container %s: %s", id, m.payload);
+		}
+	}
+	if (n)
+		return oerr_msg(err, EPROTO, "cannot start container %s: a garbled %s", id, STATE_DONE);
+	return oerr_msg(err, ESRCH, "cannot start container %s: its init exited before running the program",
+			id);
+}
+
 /* Wake the init blocked on exec.fifo and wait until it has exec'd. The init
- * holds exec.done until execve (close-on-exec) and writes one byte there just
- * before, so our read end sees that byte and then POLLHUP; POLLHUP without
- * the byte means the init died first (a failing startContainer hook). */
+ * holds exec.done until execve (close-on-exec) and writes one sync frame there
+ * (sync.h): EXECED just before execve, or ERROR; our read end sees it, then
+ * POLLHUP. POLLHUP without a frame means the init died first. */
 static int trigger_start(struct opened *o, ocirun_error_t *err)
 {
 	_cleanup_close_ int w = -1, r = -1;
-	char got[OCIRUN_ERR_MSG + 2];
+	char got[sizeof(struct sync_hdr) + SYNC_MAX_PAYLOAD + 1];
 	size_t n = 0;
 
 	r = openat(o->dirfd, STATE_DONE, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -153,14 +176,7 @@ static int trigger_start(struct opened *o, ocirun_error_t *err)
 	}
 	unlinkat(o->dirfd, STATE_FIFO, 0);
 	unlinkat(o->dirfd, STATE_DONE, 0);
-	got[n] = '\0';
-	if (n && got[0] == '!')
-		return oerr_msg(err, EIO, "cannot start container %s: %s", o->st->id, got + 1);
-	if (!n || got[0] != 'E')
-		return oerr_msg(err, ESRCH,
-				"cannot start container %s: its init exited before running the program",
-				o->st->id);
-	return 0;
+	return start_outcome(o->st->id, got, n, err);
 }
 
 int ocirun_start(const struct ocirun_ctx *ctx, const char *id, ocirun_error_t *err)

@@ -286,7 +286,8 @@ int process_prepare(struct process_plan *pp, ocirun_error_t *err)
 			return oerr_prefix(err, "seccomp");
 		pp->seccomp_done = true;
 		if (pp->send_notify_fd) {
-			int r = sync_send(pp->sync_fd, SYNC_SECCOMP_FD, 0, NULL, 0, nfd, err);
+			int r = pp->sync ? sync_chan_send(pp->sync, SYNC_SECCOMP_FD, 0, nfd, err)
+					 : oerr_msg(err, EINVAL, "seccomp: no channel for the notify fd");
 			if (nfd >= 0)
 				close(nfd);
 			if (r < 0)
@@ -344,8 +345,12 @@ int process_exec(struct process_plan *pp, ocirun_error_t *err)
 	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 	signals_reset_all();
 	/* tells `start` the program is about to run (not a death before exec) */
-	if (pp->exec_marker_fd >= 0 && write(pp->exec_marker_fd, "E", 1) != 1)
-		return oerr(err, errno, "write %s", "exec.done");
+	if (pp->exec_marker_fd >= 0) {
+		char frame[sizeof(struct sync_hdr)];
+		size_t n = sync_encode(SYNC_EXECED, 0, NULL, frame, sizeof(frame));
+		if (write(pp->exec_marker_fd, frame, n) != (ssize_t)n)
+			return oerr(err, errno, "write %s", "exec.done");
+	}
 	execve(pp->exec_path, pp->p->args, pp->env);
 	{
 		char why[128];

@@ -21,7 +21,32 @@ static const char *const type_names[SYNC_TYPE_MAX] = {
     [SYNC_START] = "START",
     [SYNC_ERROR] = "ERROR",
     [SYNC_LOG] = "LOG",
+    [SYNC_EXECED] = "EXECED",
 };
+
+#define R(t, f)                                                                                              \
+	{                                                                                                    \
+		SYNC_##t, SYNC_TO_INIT | (f)                                                                 \
+	}
+#define I(t, f)                                                                                              \
+	{                                                                                                    \
+		SYNC_##t, SYNC_FROM_INIT | (f)                                                               \
+	}
+#define CREATE_STEPS                                                                                         \
+	I(PID, SYNC_OPT), R(IDMAP, SYNC_OPT | SYNC_MANY), R(GO, 0), I(MOUNTS_DONE, SYNC_OPT),                \
+	    R(HOOKS_DONE, SYNC_OPT), I(CONSOLE, SYNC_OPT), I(SECCOMP_FD, SYNC_OPT), I(READY, 0)
+
+static const struct sync_step create_steps[] = {CREATE_STEPS};
+static const struct sync_step run_steps[] = {CREATE_STEPS, R(START, 0)};
+static const struct sync_step exec_steps[] = {
+    R(GO, 0), I(PID, 0), R(GO, 0), I(CONSOLE, SYNC_OPT), I(SECCOMP_FD, SYNC_OPT),
+};
+#undef R
+#undef I
+
+const struct sync_proto sync_proto_create = {"create", create_steps, ARRAY_SIZE(create_steps)};
+const struct sync_proto sync_proto_run = {"run", run_steps, ARRAY_SIZE(run_steps)};
+const struct sync_proto sync_proto_exec = {"exec", exec_steps, ARRAY_SIZE(exec_steps)};
 
 const char *sync_type_name(uint32_t type)
 {
@@ -132,7 +157,7 @@ int sync_expect(int sock, enum sync_type want, struct sync_msg *m, ocirun_error_
 				close(m->fd);
 			return oerr_msg(err, m->hdr.code > 0 ? m->hdr.code : EIO, "%s", m->payload);
 		default:
-			if (m->hdr.type == (uint32_t)want)
+			if (want == SYNC_NONE || m->hdr.type == (uint32_t)want)
 				return 0;
 			if (m->fd >= 0)
 				close(m->fd);
@@ -140,4 +165,85 @@ int sync_expect(int sock, enum sync_type want, struct sync_msg *m, ocirun_error_
 					sync_type_name(m->hdr.type));
 		}
 	}
+}
+
+size_t sync_encode(enum sync_type type, int32_t code, const char *payload, void *buf, size_t size)
+{
+	size_t len = payload ? strlen(payload) : 0;
+	struct sync_hdr hdr = {.type = type, .code = code};
+
+	if (size < sizeof(hdr))
+		return 0;
+	if (len > size - sizeof(hdr))
+		len = size - sizeof(hdr);
+	if (len > SYNC_MAX_PAYLOAD)
+		len = SYNC_MAX_PAYLOAD;
+	hdr.len = (uint32_t)len;
+	memcpy(buf, &hdr, sizeof(hdr));
+	if (len)
+		memcpy((char *)buf + sizeof(hdr), payload, len);
+	return sizeof(hdr) + len;
+}
+
+void sync_chan_init(struct sync_chan *c, int fd, const struct sync_proto *proto, bool init_end)
+{
+	*c = (struct sync_chan){.fd = fd, .proto = proto, .side = init_end ? SYNC_FROM_INIT : SYNC_TO_INIT};
+}
+
+static const char *step_before(const struct sync_chan *c)
+{
+	return c->pos ? sync_type_name(c->proto->steps[c->pos - 1].type) : "the start";
+}
+
+int sync_chan_step(struct sync_chan *c, enum sync_type type, uint8_t from, ocirun_error_t *err)
+{
+	const struct sync_proto *p = c->proto;
+	bool receiving = from != c->side;
+
+	for (size_t i = c->pos; i < p->n; i++) {
+		const struct sync_step *s = &p->steps[i];
+		uint8_t dir = s->flags & (SYNC_TO_INIT | SYNC_FROM_INIT);
+
+		if (s->type == type && dir == from) {
+			c->pos = (s->flags & SYNC_MANY) ? i : i + 1;
+			return 0;
+		}
+		/* an optional step may be left out; one of our own side may have been sent by a
+		 * process forked from us (the receiver never saw it go) */
+		if ((s->flags & SYNC_OPT) || (receiving && dir == c->side))
+			continue;
+		return oerr_msg(err, EPROTO, "sync (%s): %s %s after %s, expected %s", p->mode,
+				receiving ? "received" : "sending", sync_type_name(type), step_before(c),
+				sync_type_name(s->type));
+	}
+	return oerr_msg(err, EPROTO, "sync (%s): %s %s after %s, expected nothing more", p->mode,
+			receiving ? "received" : "sending", sync_type_name(type), step_before(c));
+}
+
+int sync_chan_send(struct sync_chan *c, enum sync_type type, int32_t code, int fd, ocirun_error_t *err)
+{
+	if (sync_chan_step(c, type, c->side, err) < 0)
+		return oerr_ret(err);
+	return sync_send(c->fd, type, code, NULL, 0, fd, err);
+}
+
+int sync_chan_expect(struct sync_chan *c, enum sync_type want, struct sync_msg *m, ocirun_error_t *err)
+{
+	uint8_t other = c->side == SYNC_TO_INIT ? SYNC_FROM_INIT : SYNC_TO_INIT;
+
+	if (sync_expect(c->fd, SYNC_NONE, m, err) < 0)
+		return oerr_ret(err);
+	if (sync_chan_step(c, m->hdr.type, other, err) < 0)
+		goto refused;
+	if (m->hdr.type != (uint32_t)want) {
+		oerr_msg(err, EPROTO, "sync (%s): expected %s, got %s", c->proto->mode, sync_type_name(want),
+			 sync_type_name(m->hdr.type));
+		goto refused;
+	}
+	return 0;
+refused:
+	if (m->fd >= 0)
+		close(m->fd);
+	m->fd = -1;
+	return oerr_ret(err);
 }
