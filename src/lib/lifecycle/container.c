@@ -362,6 +362,12 @@ static bool has_runtime_hooks(const struct oci_spec *s)
 	return s->hooks && (s->hooks->n_prestart || s->hooks->n_create_runtime);
 }
 
+static void init_entry(void *arg, struct sync_chan *sync)
+{
+	(void)sync; /* the init's own, in its context */
+	init_main(arg);
+}
+
 /* Fork an intermediate that joins the namespaces given by path and clones
  * the init as our sibling (CLONE_PARENT), so the init is our child either way. */
 static int spawn_init(struct creation *c, struct init_ctx *ic, ocirun_error_t *err)
@@ -383,23 +389,8 @@ static int spawn_init(struct creation *c, struct init_ctx *ic, ocirun_error_t *e
 	if (mid < 0)
 		return oerr_ret(err);
 	if (mid == 0) {
-		ocirun_error_t e = {0};
-		pid_t pid;
-
 		close(ic->parent_sync_fd);
-		/* CVE-2019-5736: it enters namespaces other processes may share */
-		if (set_not_dumpable(&e) < 0 || ns_join_all(&c->plan, &e) < 0) {
-			sync_send_error(ic->sync.fd, &e);
-			_exit(1);
-		}
-		pid = spawn_process(c->plan.clone_flags, cgfd, true, NULL, &e);
-		if (pid == 0)
-			init_main(ic);
-		if (pid < 0)
-			sync_send_error(ic->sync.fd, &e);
-		else
-			sync_chan_send(&ic->sync, SYNC_PID, pid, -1, &e);
-		_exit(pid < 0);
+		enter_intermediate(&ic->sync, &c->plan, c->plan.clone_flags, cgfd, false, init_entry, ic);
 	}
 	while (waitpid(mid, &status, 0) < 0 && errno == EINTR)
 		;
@@ -498,18 +489,9 @@ static int drive_init(struct creation *c, ocirun_error_t *err)
 		    sync_chan_send(&c->sync, SYNC_HOOKS_DONE, 0, -1, err) < 0)
 			return oerr_ret(err);
 	}
-	if (s->process->terminal) {
-		if (sync_chan_expect(&c->sync, SYNC_CONSOLE, &m, err) < 0)
-			return oerr_ret(err);
-		c->console_fd = m.fd;
-		if (c->o->console_socket) {
-			int r = term_send_fd(c->o->console_socket, c->console_fd, err);
-			close(c->console_fd);
-			c->console_fd = -1;
-			if (r < 0)
-				return oerr_prefix(err, "--console-socket");
-		}
-	}
+	if (s->process->terminal &&
+	    enter_receive_console(&c->sync, c->o->console_socket, &c->console_fd, err) < 0)
+		return oerr_ret(err);
 	if (s->linux_ && s->linux_->seccomp && s->linux_->seccomp->listener_path) {
 		if (sync_chan_expect(&c->sync, SYNC_SECCOMP_FD, &m, err) < 0)
 			return oerr_ret(err);
@@ -604,18 +586,9 @@ int ocirun_create(const struct ocirun_ctx *ctx, const struct ocirun_create_opts 
  * EOF means the program is running and a frame means it failed. */
 static int wait_exec(struct creation *c, ocirun_error_t *err)
 {
-	struct sync_msg m;
-	ocirun_error_t e = {0};
-
 	if (sync_chan_send(&c->sync, SYNC_START, 0, -1, err) < 0)
 		return oerr_ret(err);
-	if (sync_recv(c->sync.fd, &m, &e) < 0)
-		return e.code == EPIPE ? 0 : oerr_msg(err, e.code, "%s", e.msg);
-	if (m.fd >= 0)
-		close(m.fd);
-	if (m.hdr.type == SYNC_ERROR)
-		return oerr_msg(err, m.hdr.code > 0 ? m.hdr.code : EIO, "%s", m.payload);
-	return oerr_msg(err, EPROTO, "sync: expected EOF after START, got %s", sync_type_name(m.hdr.type));
+	return enter_wait_exec(&c->sync, "", err);
 }
 
 static void run_poststart(struct creation *c)

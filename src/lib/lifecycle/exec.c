@@ -181,34 +181,30 @@ __attribute__((noreturn)) static void exec_child(struct execution *x, struct syn
 	_exit(1);
 }
 
+struct exec_child_arg {
+	struct execution *x;
+	const struct ocirun_exec_opts *eo;
+};
+
+static void exec_child_entry(void *arg, struct sync_chan *sync)
+{
+	struct exec_child_arg *a = arg;
+
+	exec_child(a->x, sync, a->eo);
+}
+
 __attribute__((noreturn)) static void intermediate(struct execution *x, int sock,
 						   const struct ocirun_exec_opts *eo)
 {
-	ocirun_error_t err = {0};
+	struct exec_child_arg a = {x, eo};
 	struct sync_chan sync;
-	struct sync_msg m;
-	pid_t pid;
 
 	sync_chan_init(&sync, sock, &sync_proto_exec, true);
 	close(x->sync.fd);
 	close(x->o.dirfd);
 	close(x->o.root_fd);
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	/* CVE-2019-5736: not dumpable while running the ocirun binary inside
-	 * the container's namespaces. */
-	if (set_not_dumpable(&err) < 0 || sync_chan_expect(&sync, SYNC_GO, &m, &err) < 0 ||
-	    ns_join_all(&x->plan, &err) < 0) {
-		sync_send_error(sock, &err);
-		_exit(1);
-	}
-	pid = spawn_process(0, -1, true, NULL, &err);
-	if (pid == 0)
-		exec_child(x, &sync, eo);
-	if (pid < 0)
-		sync_send_error(sock, &err);
-	else
-		sync_chan_send(&sync, SYNC_PID, pid, -1, &err);
-	_exit(pid < 0);
+	enter_intermediate(&sync, &x->plan, 0, -1, true, exec_child_entry, &a);
 }
 
 static int spawn_exec(struct execution *x, const struct ocirun_exec_opts *eo, ocirun_error_t *err)
@@ -253,30 +249,10 @@ static int spawn_exec(struct execution *x, const struct ocirun_exec_opts *eo, oc
 /* CONSOLE (with tty), then EOF once the program runs; a frame is an error. */
 static int finish_exec(struct execution *x, const struct ocirun_exec_opts *eo, ocirun_error_t *err)
 {
-	ocirun_error_t e = {0};
-	struct sync_msg m;
-
-	if (x->p->terminal) {
-		if (sync_chan_expect(&x->sync, SYNC_CONSOLE, &m, err) < 0)
-			return oerr_ret(err);
-		x->console_fd = m.fd;
-		if (eo->console_socket) {
-			int r = term_send_fd(eo->console_socket, x->console_fd, err);
-			close(x->console_fd);
-			x->console_fd = -1;
-			if (r < 0)
-				return oerr_prefix(err, "--console-socket");
-		}
-	}
-	if (sync_recv(x->sync.fd, &m, &e) == 0) {
-		if (m.fd >= 0)
-			close(m.fd);
-		if (m.hdr.type == SYNC_ERROR)
-			return oerr_msg(err, m.hdr.code > 0 ? m.hdr.code : EIO, "exec failed: %s", m.payload);
-		return oerr_msg(err, EPROTO, "sync: unexpected %s", sync_type_name(m.hdr.type));
-	}
-	if (e.code != EPIPE)
-		return oerr_msg(err, e.code, "%s", e.msg);
+	if (x->p->terminal && enter_receive_console(&x->sync, eo->console_socket, &x->console_fd, err) < 0)
+		return oerr_ret(err);
+	if (enter_wait_exec(&x->sync, "exec failed: ", err) < 0)
+		return oerr_ret(err);
 	if (eo->pid_file && write_pid_file(eo->pid_file, x->pid, err) < 0)
 		return oerr_ret(err);
 	if (eo->pidfd_socket && send_pidfd(eo->pidfd_socket, x->pidfd, err) < 0)

@@ -108,6 +108,20 @@ struct opened {
 };
 int open_container(const struct ocirun_ctx *ctx, const char *id, struct opened *o, ocirun_error_t *err);
 void opened_release(struct opened *o);
+/* enter.c: the one way into a container, for create/run and exec. */
+typedef void (*enter_child_fn)(void *arg, struct sync_chan *sync);
+/* In a forked intermediate: (after GO when wait_go) not dumpable, join plan's namespaces, clone
+ * the process (CLONE_PARENT: the runtime's sibling) into child(arg, sync), send its PID. */
+__attribute__((noreturn)) void enter_intermediate(struct sync_chan *sync, struct ns_plan *plan,
+						  unsigned long clone_flags, int cgroup_fd, bool wait_go,
+						  enter_child_fn child, void *arg);
+/* CONSOLE: the pty master to console_socket, or kept in *ret_fd when there is none. */
+int enter_receive_console(struct sync_chan *sync, const char *console_socket, int *ret_fd,
+			  ocirun_error_t *err);
+/* After the last frame: EOF (the socket is close-on-exec) is the program running; an ERROR
+ * frame is its message prefixed with what. */
+int enter_wait_exec(struct sync_chan *sync, const char *what, ocirun_error_t *err);
+
 /* The config the container was created from: the copy kept in its state dir (the bundle's,
  * read again, only for a container made before copies were kept). */
 struct oci_spec;
