@@ -350,3 +350,15 @@ client_capture() {
 		! declare -F client_on_failure >/dev/null || client_on_failure
 	fi
 }
+
+# client_split_args [OPTION...] -- COMMAND...: the options before "--" in
+# CLIENT_OPTS, the command after it in CLIENT_CMD.
+client_split_args() {
+	CLIENT_OPTS=()
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		CLIENT_OPTS+=("$1")
+		shift
+	done
+	[ $# -eq 0 ] || shift
+	CLIENT_CMD=("$@")
+}

@@ -89,14 +89,9 @@ ctrc() {
 # ctrd_run [CTR RUN OPTION...] -- COMMAND...: `ctr run --rm` of the test
 # image as $ID with the runtime under test; stdio are files (see run_rt).
 ctrd_run() {
-	local opts=()
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do
-		opts+=("$1")
-		shift
-	done
-	shift
+	client_split_args "$@"
 	client_capture ctrc run --fifo-dir "$CTRD_DIR/fifo" --runc-binary "$CLIENT_RT" --runc-root "$CTRD_RTROOT" --rm \
-		"${opts[@]}" "$CTRD_IMAGE" "$ID" "$@"
+		"${CLIENT_OPTS[@]}" "$CTRD_IMAGE" "$ID" "${CLIENT_CMD[@]}"
 }
 
 # ctrd_start [CTR RUN OPTION...]: a detached task $ID running `sleep 1000`.

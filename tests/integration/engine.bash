@@ -19,15 +19,10 @@
 
 # eng_run [RUN OPTION...] -- COMMAND...: `run --rm` named $ID.
 eng_run() {
-	local opts=()
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do
-		opts+=("$1")
-		shift
-	done
-	shift
+	client_split_args "$@"
 	rm -f "$TEST_TMP/cid"
 	client_capture eng run --rm --name "$ID" --cidfile "$TEST_TMP/cid" "${ENG_RUN_OPTS[@]}" \
-		"${opts[@]}" "$ENG_IMAGE" "$@"
+		"${CLIENT_OPTS[@]}" "$ENG_IMAGE" "${CLIENT_CMD[@]}"
 	[ ! -s "$TEST_TMP/cid" ] || eng_track "$(cat "$TEST_TMP/cid")"
 }
 
