@@ -20,6 +20,8 @@ int cli_fail(const ocirun_error_t *err);
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Exactly one positional ID after options, else a usage error. */
 int cli_take_id(const char *cmd, int argc, char **argv, const char **ret_id);
+/* No option but --help, then exactly one ID. */
+int cli_only_id(const char *cmd, int argc, char **argv, const char **ret_id);
 /* Print a command's --help from its table entry. */
 int cli_help(const char *cmd, const char *options);
 

@@ -62,6 +62,19 @@ int cli_take_id(const char *cmd, int argc, char **argv, const char **ret_id)
 	return 0;
 }
 
+int cli_only_id(const char *cmd, int argc, char **argv, const char **ret_id)
+{
+	static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {0}};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		if (c == 'h')
+			exit(cli_help(cmd, ""));
+		return 1;
+	}
+	return cli_take_id(cmd, argc, argv, ret_id);
+}
+
 int cli_help(const char *cmd, const char *options)
 {
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
