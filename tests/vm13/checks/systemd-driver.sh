@@ -149,8 +149,12 @@ sd_rootless() {
 	local rt="$1" bin="${SD_BIN[$1]}" d="/tmp/sdr-$1" uid=1000
 	local mgr="/sys/fs/cgroup/user.slice/user-$uid.slice/user@$uid.service"
 	local cg="$mgr/user.slice/sdtest-$rt-r.scope"
+	# The runtime must itself run in a cgroup of the user's manager: the
+	# manager (and the kernel for exec) may move a process only between
+	# cgroups the user owns, and runuser from this service leaves us in a
+	# root-owned one. A login session or podman do the same thing.
 	local as=(runuser -u tester -- env XDG_RUNTIME_DIR=/run/user/$uid
-		DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/$uid/bus)
+		DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/$uid/bus systemd-run --user --scope --quiet)
 	sd_bundle "$d" rootless
 	sd_cfg "$d" '.linux.cgroupsPath = "user.slice:sdtest:'"$rt"'-r" | .process.args = ["sleep", "1000"]
 		| .linux.resources = {memory: {limit: 67108864}, pids: {limit: 40}}'
