@@ -15,7 +15,9 @@ sd_bundle() {
 	cp /bin/busybox "$d/rootfs/bin/busybox"
 	for c in sh sleep cat ls echo true; do ln -s busybox "$d/rootfs/bin/$c"; done
 	(cd "$d" && ocirun spec ${2:+--rootless}) || return 1
-	jq '.process.args = ["sleep", "1000"] | .process.terminal = false' "$d/config.json" >"$d/c" &&
+	# a cgroup namespace, so /sys/fs/cgroup inside is the container's own cgroup
+	jq '.process.args = ["sleep", "1000"] | .process.terminal = false
+		| .linux.namespaces += [{type: "cgroup"}]' "$d/config.json" >"$d/c" &&
 		mv "$d/c" "$d/config.json"
 	chmod -R a+rX "$d"
 }
