@@ -158,7 +158,9 @@ sd_rootless() {
 	local as=(runuser -u tester -- env XDG_RUNTIME_DIR=/run/user/$uid
 		DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/$uid/bus systemd-run --user --scope --quiet)
 	sd_bundle "$d" rootless
-	sd_cfg "$d" '.linux.cgroupsPath = "user.slice:sdtest:'"$rt"'-r" | .process.args = ["sleep", "1000"]
+	sd_cfg "$d" '.linux.uidMappings = [{containerID: 0, hostID: '$uid', size: 1}]
+		| .linux.gidMappings = [{containerID: 0, hostID: '$uid', size: 1}]
+		| .linux.cgroupsPath = "user.slice:sdtest:'"$rt"'-r" | .process.args = ["sleep", "1000"]
 		| .linux.resources = {memory: {limit: 67108864}, pids: {limit: 40}}'
 	sd_res "$rt" "rootless: run -d" "${as[@]}" "$bin" --systemd-cgroup --root "/run/user/$uid/sd-$rt" run -d -b "$d" sdr
 	sd_res "$rt" "rootless: scope in the user's manager" test -n "$(cat "$cg/cgroup.procs" 2>/dev/null)"
