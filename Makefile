@@ -6,6 +6,7 @@ CC ?= cc
 PKGS := libseccomp libcap yajl mount
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 # libmount is opened with dlopen where mountinfo is read (src/lib/fs/mountinfo.c): headers only.
+# libsystemd (sd-bus) likewise, only by the systemd cgroup driver (src/lib/cgroup/systemd.c): no headers.
 PKG_LIBS := $(shell pkg-config --libs libseccomp libcap yajl)
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
 COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)

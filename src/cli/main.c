@@ -95,7 +95,7 @@ static void usage(FILE *f)
 		   "  --log FILE               also write log lines to FILE\n"
 		   "  --log-format text|json   format of the log lines (default text)\n"
 		   "  --debug                  log debug lines\n"
-		   "  --systemd-cgroup         use the systemd cgroup driver (not supported)\n"
+		   "  --systemd-cgroup         use the systemd cgroup driver (a transient scope)\n"
 		   "  --rootless auto|true|false\n"
 		   "  -v, --version            print the version\n"
 		   "  -h, --help               print this help\n");

@@ -527,11 +527,14 @@ TEST(bad_paths)
 	struct cgroup_opts dots = {.id = "x", .path = "/a/../../etc"};
 	struct cgroup_opts root = {.id = "x", .path = "/./"};
 
-	CHECK(cgroup_create(&sd, NULL, &cg, &err) < 0);
-	CHECK_CONTAINS(err.msg, "systemd cgroup driver is not supported (--systemd-cgroup)");
+	/* this host has no systemd; where it has, the driver is checked in the vm13 guest */
+	if (access("/run/systemd/system", F_OK) != 0) {
+		CHECK(cgroup_create(&sd, NULL, &cg, &err) < 0);
+		CHECK_CONTAINS(err.msg, "systemd is not running on this host");
+	}
 	CHECK(cgroup_create(&colon, NULL, &cg, &err) < 0);
-	CHECK_CONTAINS(
-	    err.msg, "systemd cgroup driver is not supported (linux.cgroupsPath \"system.slice:ocirun:x\")");
+	CHECK_CONTAINS(err.msg, "linux.cgroupsPath \"system.slice:ocirun:x\": \"slice:prefix:name\" needs "
+				"--systemd-cgroup");
 	CHECK(cgroup_create(&dots, NULL, &cg, &err) < 0);
 	CHECK_CONTAINS(err.msg, "\"..\" is not allowed");
 	CHECK(cgroup_create(&root, NULL, &cg, &err) < 0);

@@ -262,11 +262,10 @@ static int resolve_inner(const struct cgroup_opts *o, char **ret, bool *ret_abs,
 	_cleanup_free_ char *copy = NULL;
 	char *out = NULL;
 
-	if (o->systemd)
-		return oerr_msg(err, ENOTSUP, "systemd cgroup driver is not supported (--systemd-cgroup)");
 	if (o->path && strchr(o->path, ':'))
-		return oerr_msg(err, ENOTSUP,
-				"systemd cgroup driver is not supported (linux.cgroupsPath \"%s\")", o->path);
+		return oerr_msg(err, EINVAL,
+				"linux.cgroupsPath \"%s\": \"slice:prefix:name\" needs --systemd-cgroup",
+				o->path);
 	if (!p || !*p)
 		return oerr_msg(err, EINVAL, "cgroup: no linux.cgroupsPath and no container id");
 	copy = xstrdup(p);
@@ -355,6 +354,7 @@ void cgroup_free(cgroup_t *cg)
 	for (size_t i = 0; i < cg->n_hiers; i++)
 		hier_clear(&cg->hiers[i]);
 	free(cg->hiers);
+	cg_sd_free(cg->sd);
 	if (cg->v2_fd >= 0)
 		close(cg->v2_fd);
 	free(cg);
@@ -452,6 +452,50 @@ static int refuse_populated(const cgroup_t *cg, ocirun_error_t *err)
 	return 0;
 }
 
+static const char *mode_name(enum cg_mode m)
+{
+	return m == CG_MODE_UNIFIED ? "unified" : m == CG_MODE_HYBRID ? "hybrid" : "legacy";
+}
+
+/* The systemd driver's plan: one cgroup2 hierarchy whose leaf is the scope
+ * systemd will make; "created" names it so that delete stops the unit. */
+static int plan_systemd(const struct cgroup_opts *o, cgroup_t **ret, ocirun_error_t *err)
+{
+	_cleanup_free_ char *rel = NULL;
+	struct hier_info *infos = NULL;
+	struct cg_sd *sd = NULL;
+	enum cg_mode mode;
+	size_t n = 0;
+	cgroup_t *cg;
+
+	if (cg_sd_plan(o, &sd, &rel, err) < 0)
+		return oerr_ret(err);
+	if (detect(&mode, &infos, &n, err) < 0) {
+		cg_sd_free(sd);
+		return oerr_ret(err);
+	}
+	if (mode != CG_MODE_UNIFIED || n != 1) {
+		infos_free(infos, n);
+		cg_sd_free(sd);
+		return oerr_msg(err, ENOTSUP,
+				"--systemd-cgroup: needs a cgroup v2 only host (this one is %s)",
+				mode_name(mode));
+	}
+	cg = xzalloc(sizeof(*cg));
+	cg->v2_fd = -1;
+	cg->mode = mode;
+	cg->sd = sd;
+	cg->hiers = xzalloc(sizeof(*cg->hiers));
+	cg->n_hiers = 1;
+	cg->hiers[0] = infos[0].h;
+	memset(&infos[0].h, 0, sizeof(infos[0].h));
+	infos_free(infos, n);
+	cg->hiers[0].path = xasprintf("%s%s", cg->hiers[0].mount, rel);
+	cg->hiers[0].created = xstrdup(cg->hiers[0].path);
+	*ret = cg;
+	return 0;
+}
+
 int cgroup_plan(const struct cgroup_opts *o, cgroup_t **ret, ocirun_error_t *err)
 {
 	_cleanup_free_ char *inner = NULL;
@@ -460,6 +504,8 @@ int cgroup_plan(const struct cgroup_opts *o, cgroup_t **ret, ocirun_error_t *err
 	bool abs = false;
 	cgroup_t *cg;
 
+	if (o->systemd)
+		return plan_systemd(o, ret, err);
 	if (resolve_inner(o, &inner, &abs, err) < 0)
 		return oerr_ret(err);
 	cg = xzalloc(sizeof(*cg));
@@ -483,6 +529,9 @@ int cgroup_plan(const struct cgroup_opts *o, cgroup_t **ret, ocirun_error_t *err
 
 int cgroup_make(cgroup_t *cg, bool rootless, const struct oci_resources *res, ocirun_error_t *err)
 {
+	/* systemd makes the scope with its first process (cgroup_start) */
+	if (cg->sd)
+		return cg_sd_props(cg->sd, res, err);
 	/* from here on, created says what mkdir really made */
 	for (size_t i = 0; i < cg->n_hiers; i++) {
 		free(cg->hiers[i].created);
@@ -510,6 +559,22 @@ int cgroup_create(const struct cgroup_opts *o, const struct oci_resources *res, 
 	}
 	*ret = cg;
 	return 0;
+}
+
+int cgroup_start(cgroup_t *cg, pid_t pid, const struct oci_resources *res, ocirun_error_t *err)
+{
+	if (!cgroup_pending(cg))
+		return 0;
+	if (cg_sd_start(cg, pid, err) < 0 || apply(cg, res, false, err) < 0) {
+		cgroup_destroy(cg, NULL);
+		return oerr_ret(err);
+	}
+	return 0;
+}
+
+bool cgroup_pending(const cgroup_t *cg)
+{
+	return cg_sd_pending(cg);
 }
 
 int cgroup_v2_fd(const cgroup_t *cg)
@@ -542,6 +607,8 @@ int cgroup_enter(const cgroup_t *cg, pid_t pid, ocirun_error_t *err)
 
 int cgroup_update(const cgroup_t *cg, const struct oci_resources *res, ocirun_error_t *err)
 {
+	if (cg->sd && cg_sd_update((cgroup_t *)cg, res, err) < 0)
+		return oerr_ret(err);
 	return apply(cg, res, true, err);
 }
 
@@ -608,6 +675,8 @@ int cgroup_destroy(cgroup_t *cg, ocirun_error_t *err)
 		close(cg->v2_fd);
 		cg->v2_fd = -1;
 	}
+	if (cg->sd)
+		return cg->hiers[0].created ? cg_sd_destroy(cg, err ? err : &scratch) : 0;
 	/* Keep going after a failure so every other hierarchy is still cleaned. */
 	for (size_t i = 0; i < cg->n_hiers; i++) {
 		struct cg_hier *h = &cg->hiers[i];
@@ -623,11 +692,6 @@ int cgroup_destroy(cgroup_t *cg, ocirun_error_t *err)
 		h->created = NULL;
 	}
 	return first;
-}
-
-static const char *mode_name(enum cg_mode m)
-{
-	return m == CG_MODE_UNIFIED ? "unified" : m == CG_MODE_HYBRID ? "hybrid" : "legacy";
 }
 
 void cgroup_to_json(const cgroup_t *cg, json_gen_t *g)
@@ -653,6 +717,8 @@ void cgroup_to_json(const cgroup_t *cg, json_gen_t *g)
 		json_gen_obj_close(g);
 	}
 	json_gen_arr_close(g);
+	if (cg->sd)
+		cg_sd_to_json(cg, g);
 	json_gen_obj_close(g);
 }
 
@@ -705,6 +771,10 @@ int cgroup_from_json(const json_t *v, cgroup_t **ret, ocirun_error_t *err)
 			return oerr_msg(err, EINVAL, "cgroup state: hierarchy %zu: bad mount/path/created",
 					i);
 		}
+	}
+	if (json_obj_get(v, "systemd") && cg_sd_from_json(json_obj_get(v, "systemd"), cg, err) < 0) {
+		cgroup_free(cg);
+		return oerr_ret(err);
 	}
 	if (cg->mode == CG_MODE_UNIFIED && cg->n_hiers == 1 && cg->hiers[0].path)
 		cg->v2_fd = open(cg->hiers[0].path, O_PATH | O_DIRECTORY | O_CLOEXEC);

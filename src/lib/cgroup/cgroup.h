@@ -16,10 +16,11 @@
 typedef struct cgroup cgroup_t;
 
 struct cgroup_opts {
-	const char *id;   /* container id */
-	const char *path; /* linux.cgroupsPath, may be NULL */
-	bool systemd;     /* --systemd-cgroup: unsupported, clear error */
-	bool rootless;    /* skip (with a debug line) unless delegated */
+	const char *id;                    /* container id */
+	const char *path;                  /* linux.cgroupsPath, may be NULL */
+	bool systemd;                      /* --systemd-cgroup: a transient scope made by systemd */
+	const struct oci_map *annotations; /* org.systemd.property.* for the systemd driver */
+	bool rootless;                     /* skip (with a debug line) unless delegated */
 };
 
 /* Create the container's cgroup(s) and apply `res` (may be NULL). Nothing is
@@ -34,6 +35,13 @@ int cgroup_plan(const struct cgroup_opts *o, cgroup_t **ret, ocirun_error_t *err
 /* mkdir what the plan names (created then says what was really made) and
  * apply res (may be NULL); on failure removes what it made, cg stays to free. */
 int cgroup_make(cgroup_t *cg, bool rootless, const struct oci_resources *res, ocirun_error_t *err);
+/* The systemd driver makes the cgroup only with its first process: start the
+ * scope with pid in it (the init, still waiting for its go), then apply res to
+ * the scope's cgroup. A no-op for cgroupfs or when already started; on failure
+ * the unit is stopped. */
+int cgroup_start(cgroup_t *cg, pid_t pid, const struct oci_resources *res, ocirun_error_t *err);
+/* True while cgroup_start is still to be called. */
+bool cgroup_pending(const cgroup_t *cg);
 /* A directory fd of the v2 leaf for clone3(CLONE_INTO_CGROUP), or -1 when
  * the container is not (only) in a v2 hierarchy. Owned by cg. */
 int cgroup_v2_fd(const cgroup_t *cg);

@@ -29,7 +29,8 @@ struct cgroup {
 	enum cg_mode mode;
 	struct cg_hier *hiers;
 	size_t n_hiers;
-	int v2_fd; /* O_PATH fd of the v2 leaf on a pure v2 host, else -1 */
+	int v2_fd;        /* O_PATH fd of the v2 leaf on a pure v2 host, else -1 */
+	struct cg_sd *sd; /* the systemd driver's unit (sdcg.c), NULL with cgroupfs */
 };
 
 struct cg_stats;
@@ -54,6 +55,24 @@ struct cg_backend {
 
 extern const struct cg_backend cg_v1_backend;
 extern const struct cg_backend cg_v2_backend;
+
+/* ---- the systemd driver (sdcg.c) ---- */
+
+struct cg_sd;
+/* Parse linux.cgroupsPath and the annotations, reach systemd; *ret_rel is the
+ * scope's cgroup below the cgroup2 mount ("/system.slice/x-y.scope"). */
+int cg_sd_plan(const struct cgroup_opts *o, struct cg_sd **ret, char **ret_rel, ocirun_error_t *err);
+/* Convert res to unit properties (validates; nothing is sent yet). */
+int cg_sd_props(struct cg_sd *sd, const struct oci_resources *res, ocirun_error_t *err);
+/* Start the scope with pid in it and wait for the job; opens cg->v2_fd. */
+int cg_sd_start(cgroup_t *cg, pid_t pid, ocirun_error_t *err);
+bool cg_sd_pending(const cgroup_t *cg);
+int cg_sd_update(cgroup_t *cg, const struct oci_resources *res, ocirun_error_t *err);
+/* StopUnit, wait, reset-failed; removes what systemd left of the dir. */
+int cg_sd_destroy(cgroup_t *cg, ocirun_error_t *err);
+void cg_sd_free(struct cg_sd *sd);
+void cg_sd_to_json(const cgroup_t *cg, json_gen_t *g);
+int cg_sd_from_json(const json_t *v, cgroup_t *cg, ocirun_error_t *err);
 
 /* ---- hierarchy lookup (cgroup.c) ---- */
 

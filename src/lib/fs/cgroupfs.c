@@ -199,7 +199,11 @@ int fs_mount_cgroup(const struct fs_config *c, int rootfd, const char *dest, int
 	x.flags = (mf->flags & ~(MS_BIND | MS_REC | MS_REMOUNT)) | (mf->clear & MS_RDONLY ? 0 : MS_RDONLY);
 	if (statfs(CGROUP_ROOT, &st) < 0)
 		return oerr(err, errno, "statfs \"%s\"", CGROUP_ROOT);
-	if (read_file("/proc/self/cgroup", &x.self, NULL, err) < 0)
+	/* In a new cgroup namespace /proc/self/cgroup says "0::/"; a bind fallback needs the
+	 * path as the host sees it, read before the unshare. */
+	if (c->cgroup_self)
+		x.self = xstrdup(c->cgroup_self);
+	else if (read_file("/proc/self/cgroup", &x.self, NULL, err) < 0)
 		return oerr_ret(err);
 	if (st.f_type == CGROUP2_SUPER_MAGIC)
 		r = mount_v2(&x, dstfd, err);

@@ -13,12 +13,13 @@
 
 struct fs_config {
 	const struct oci_spec *spec;
-	const char *rootfs;   /* absolute, symlink-free host path of the root */
-	bool no_pivot;        /* --no-pivot: MS_MOVE + chroot */
-	bool in_userns;       /* a new user namespace: mknod is refused, bind device nodes */
-	bool new_cgroupns;    /* cgroup namespace was unshared (cgroup mounts show it) */
-	const char *bundle;   /* relative bind sources resolve against it; NULL: the cwd */
-	const int *idmap_fds; /* per mount: the detached tree fs_idmap_open made, or -1; NULL: none */
+	const char *rootfs;      /* absolute, symlink-free host path of the root */
+	bool no_pivot;           /* --no-pivot: MS_MOVE + chroot */
+	bool in_userns;          /* a new user namespace: mknod is refused, bind device nodes */
+	bool new_cgroupns;       /* cgroup namespace was unshared (cgroup mounts show it) */
+	const char *cgroup_self; /* /proc/self/cgroup read before that unshare, or NULL */
+	const char *bundle;      /* relative bind sources resolve against it; NULL: the cwd */
+	const int *idmap_fds;    /* per mount: the detached tree fs_idmap_open made, or -1; NULL: none */
 };
 
 /* Runtime, before clone: every mount's type/options are known, bind sources

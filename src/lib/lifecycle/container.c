@@ -147,8 +147,6 @@ static int validate(struct creation *c, ocirun_error_t *err)
 	const struct oci_process *p = s->process;
 	bool foreground = c->mode == MODE_RUN && !c->o->detach;
 
-	if (c->ctx->systemd_cgroup)
-		return oerr_msg(err, ENOTSUP, "--systemd-cgroup: the systemd cgroup driver is not supported");
 	if (p->terminal && !c->o->console_socket && !foreground)
 		return oerr_msg(
 		    err, EINVAL,
@@ -263,6 +261,43 @@ static struct oci_device_cgroup *device_rules(const struct oci_spec *s, size_t *
 	return v;
 }
 
+/* The resources to apply; *rules (to free) holds the device rules. */
+static void cgroup_resources(struct creation *c, struct oci_resources *res, struct oci_device_cgroup **rules)
+{
+	const struct oci_linux *l = c->spec->linux_;
+
+	*res = (struct oci_resources){0};
+	*rules = NULL;
+	if (l && l->resources)
+		*res = *l->resources;
+	/* Rootless or inside a user namespace, the device cgroup is out of reach
+	 * (writing it needs CAP_SYS_ADMIN on the host) and the user namespace
+	 * already keeps devices out, as runc; otherwise runc's full rule list. */
+	if (c->ctx->rootless == 1 || running_in_userns()) {
+		if (c->ctx->rootless != 1)
+			log_debug(
+			    "linux.resources.devices: running in a user namespace, device cgroup skipped");
+		res->devices = NULL;
+		res->n_devices = 0;
+	} else {
+		*rules = device_rules(c->spec, &res->n_devices);
+		res->devices = *rules;
+	}
+}
+
+/* The systemd driver makes the cgroup now, with the init (still waiting for
+ * GO, so no user code has run) as the scope's first process. */
+static int start_cgroup(struct creation *c, ocirun_error_t *err)
+{
+	struct oci_resources res;
+	_cleanup_free_ struct oci_device_cgroup *rules = NULL;
+
+	if (!c->cg || !cgroup_pending(c->cg))
+		return 0;
+	cgroup_resources(c, &res, &rules);
+	return cgroup_start(c->cg, c->pid, &res, err);
+}
+
 static int make_cgroup(struct creation *c, ocirun_error_t *err)
 {
 	const struct oci_linux *l = c->spec->linux_;
@@ -270,26 +305,13 @@ static int make_cgroup(struct creation *c, ocirun_error_t *err)
 	    .id = c->o->id,
 	    .path = l ? l->cgroups_path : NULL,
 	    .systemd = c->ctx->systemd_cgroup,
+	    .annotations = &c->spec->annotations,
 	    .rootless = c->ctx->rootless == 1,
 	};
-	struct oci_resources res = {0};
+	struct oci_resources res;
 	_cleanup_free_ struct oci_device_cgroup *rules = NULL;
 
-	if (l && l->resources)
-		res = *l->resources;
-	/* Rootless or inside a user namespace, the device cgroup is out of reach
-	 * (writing it needs CAP_SYS_ADMIN on the host) and the user namespace
-	 * already keeps devices out, as runc; otherwise runc's full rule list. */
-	if (co.rootless || running_in_userns()) {
-		if (!co.rootless)
-			log_debug(
-			    "linux.resources.devices: running in a user namespace, device cgroup skipped");
-		res.devices = NULL;
-		res.n_devices = 0;
-	} else {
-		rules = device_rules(c->spec, &res.n_devices);
-		res.devices = rules;
-	}
+	cgroup_resources(c, &res, &rules);
 	/* The plan is on disk before the first mkdir: a create killed while
 	 * making the dirs leaves only dirs that owned.json names. */
 	if (cgroup_plan(&co, &c->cg, err) < 0)
@@ -473,6 +495,8 @@ static int drive_init(struct creation *c, ocirun_error_t *err)
 		return oerr_ret(err);
 	fault_point("create-clone");
 	if (c->plan.new_user && ns_write_id_maps(c->pid, s->linux_, err) < 0)
+		return oerr_ret(err);
+	if (start_cgroup(c, err) < 0)
 		return oerr_ret(err);
 	if (c->cg && cgroup_v2_fd(c->cg) < 0 && cgroup_enter(c->cg, c->pid, err) < 0)
 		return oerr_ret(err);

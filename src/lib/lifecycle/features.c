@@ -99,9 +99,9 @@ char *ocirun_features(void)
 	json_gen_key(g, "v2");
 	json_gen_bool(g, true);
 	json_gen_key(g, "systemd");
-	json_gen_bool(g, false);
+	json_gen_bool(g, true);
 	json_gen_key(g, "systemdUser");
-	json_gen_bool(g, false);
+	json_gen_bool(g, true);
 	json_gen_key(g, "rdma");
 	json_gen_bool(g, true);
 	json_gen_obj_close(g);

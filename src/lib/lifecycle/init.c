@@ -217,6 +217,8 @@ static void init_namespaces(struct init_ctx *c, pid_t *host_pid)
 	}
 	/* The cgroup namespace is unshared only now that the runtime has put us
 	 * in the container's cgroup: its root is the cgroup we are in. */
+	if (c->plan->late_flags & CLONE_NEWCGROUP)
+		read_file("/proc/self/cgroup", &c->cgroup_self, NULL, NULL);
 	if ((c->plan->late_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) {
 		oerr(&err, errno, "unshare cgroup namespace");
 		init_fail(c, &err);
@@ -282,6 +284,7 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 	if (set_not_dumpable(&err) < 0)
 		init_fail(c, &err);
 	fc.idmap_fds = c->idmap_fds;
+	fc.cgroup_self = c->cgroup_self;
 	if (c->plan->has_mnt && fs_prepare_rootfs(&fc, &err) < 0)
 		init_fail(c, &err);
 	/* attached now (or never: no mount namespace is refused before clone); none may reach the

@@ -19,6 +19,7 @@
 
 /* Everything the init needs; it inherits this memory through clone(). */
 struct init_ctx {
+	char *cgroup_self; /* init: /proc/self/cgroup before unsharing the cgroup namespace */
 	const struct oci_spec *spec;
 	const char *id;
 	const char *bundle;

@@ -1,0 +1,408 @@
+/* sdconv: the systemd driver's pure conversions, without libsystemd, so they
+ * are unit-tested on any host. The rules are runc's (libcontainer/specconv and
+ * the cgroups module's systemd package), re-derived here. */
+#include "cgroup/sd.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/util.h"
+#include "cgroup/internal.h"
+
+#define ANNOT_PREFIX "org.systemd.property."
+
+void sd_unit_clear(struct sd_unit *u)
+{
+	free(u->slice);
+	free(u->slice_path);
+	free(u->unit);
+	memset(u, 0, sizeof(*u));
+}
+
+int sd_expand_slice(const char *slice, char **ret, ocirun_error_t *err)
+{
+	size_t len = strlen(slice), sl = strlen(".slice");
+	_cleanup_free_ char *name = NULL;
+	char *path = xstrdup(""), *prefix = xstrdup("");
+
+	if (len <= sl || strcmp(slice + len - sl, ".slice") != 0 || strchr(slice, '/'))
+		goto bad;
+	name = xasprintf("%.*s", (int)(len - sl), slice);
+	if (strcmp(name, "-") == 0) {
+		free(path);
+		free(prefix);
+		*ret = xstrdup("/");
+		return 0;
+	}
+	for (char *p = name;;) {
+		size_t n = strcspn(p, "-");
+		char *np, *npre;
+		if (n == 0)
+			goto bad;
+		np = xasprintf("%s/%s%.*s.slice", path, prefix, (int)n, p);
+		npre = xasprintf("%s%.*s-", prefix, (int)n, p);
+		free(path);
+		free(prefix);
+		path = np;
+		prefix = npre;
+		if (!p[n])
+			break;
+		p += n + 1;
+	}
+	free(prefix);
+	*ret = path;
+	return 0;
+bad:
+	free(path);
+	free(prefix);
+	return oerr_msg(err, EINVAL, "linux.cgroupsPath: invalid slice name \"%s\"", slice);
+}
+
+static bool unit_name_ok(const char *s)
+{
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		      strchr(":-_.\\@", *s)))
+			return false;
+	return true;
+}
+
+int sd_unit_parse(const char *path, const char *id, bool rootless, struct sd_unit *ret, ocirun_error_t *err)
+{
+	struct sd_unit u = {0};
+	const char *c1, *c2;
+
+	if (!path || !*path) {
+		if (!id || !*id)
+			return oerr_msg(err, EINVAL, "cgroup: no linux.cgroupsPath and no container id");
+		u.slice = xstrdup(rootless ? "user.slice" : "system.slice");
+		u.unit = xasprintf("ocirun-%s.scope", id);
+	} else {
+		c1 = strchr(path, ':');
+		c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (!c2 || strchr(c2 + 1, ':'))
+			return oerr_msg(err, EINVAL,
+					"linux.cgroupsPath: expected \"slice:prefix:name\" for the systemd "
+					"cgroup driver, got \"%s\"",
+					path);
+		if (!c2[1])
+			return oerr_msg(err, EINVAL, "linux.cgroupsPath \"%s\": the name part is empty",
+					path);
+		u.slice = c1 == path ? xstrdup(rootless ? "user.slice" : "system.slice")
+				     : xasprintf("%.*s", (int)(c1 - path), path);
+		if (strlen(c2 + 1) > 6 && strcmp(c2 + strlen(c2) - 6, ".slice") == 0) {
+			sd_unit_clear(&u);
+			return oerr_msg(
+			    err, ENOTSUP,
+			    "linux.cgroupsPath \"%s\": a slice as the container's unit is not supported",
+			    path);
+		}
+		u.unit = xasprintf("%.*s-%s.scope", (int)(c2 - c1 - 1), c1 + 1, c2 + 1);
+	}
+	if (!unit_name_ok(u.unit) || strlen(u.unit) > 255) {
+		int r = oerr_msg(err, EINVAL, "linux.cgroupsPath: \"%s\" is not a valid unit name", u.unit);
+		sd_unit_clear(&u);
+		return r;
+	}
+	if (sd_expand_slice(u.slice, &u.slice_path, err) < 0) {
+		sd_unit_clear(&u);
+		return oerr_ret(err);
+	}
+	*ret = u;
+	return 0;
+}
+
+uint64_t sd_cpu_quota_per_sec(int64_t *quota, uint64_t period)
+{
+	uint64_t us;
+
+	if (*quota <= 0)
+		return UINT64_MAX;
+	if (period == 0)
+		period = 100000;
+	us = (uint64_t)*quota * 1000000 / period;
+	if (us % 10000 != 0) {
+		us = (us / 10000 + 1) * 10000;
+		*quota = (int64_t)(us * period / 1000000);
+	}
+	return us;
+}
+
+int sd_range_to_bits(const char *s, uint8_t **ret, size_t *ret_n, ocirun_error_t *err)
+{
+	struct cg_u64v v = {0};
+	uint8_t *b = NULL;
+	size_t n = 0;
+
+	if (cg_parse_list(s, &v) < 0 || v.n == 0) {
+		free(v.v);
+		return oerr_msg(err, EINVAL, "invalid CPU/memory node list \"%s\"", s);
+	}
+	for (size_t i = 0; i < v.n; i++) {
+		size_t byte = v.v[i] / 8;
+		if (v.v[i] > 65535) {
+			free(v.v);
+			free(b);
+			return oerr_msg(err, EINVAL, "CPU/memory node %" PRIu64 " out of range in \"%s\"",
+					v.v[i], s);
+		}
+		if (byte >= n) {
+			b = xrealloc(b, byte + 1);
+			memset(b + n, 0, byte + 1 - n);
+			n = byte + 1;
+		}
+		b[byte] |= (uint8_t)(1u << (v.v[i] % 8));
+	}
+	free(v.v);
+	*ret = b;
+	*ret_n = n;
+	return 0;
+}
+
+struct sd_prop *sd_props_add(struct sd_props *p, const char *name, char type)
+{
+	struct sd_prop *x;
+
+	/* a later value for the same name replaces the earlier one */
+	for (size_t i = 0; i < p->n; i++)
+		if (strcmp(p->v[i].name, name) == 0) {
+			x = &p->v[i];
+			if (x->type == 's')
+				free(x->v.s);
+			free(x->bytes);
+			x->bytes = NULL;
+			x->n_bytes = 0;
+			memset(&x->v, 0, sizeof(x->v));
+			x->type = type;
+			return x;
+		}
+	p->v = xrealloc(p->v, (p->n + 1) * sizeof(*p->v));
+	x = &p->v[p->n++];
+	memset(x, 0, sizeof(*x));
+	x->name = xstrdup(name);
+	x->type = type;
+	return x;
+}
+
+const struct sd_prop *sd_props_find(const struct sd_props *p, const char *name)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (strcmp(p->v[i].name, name) == 0)
+			return &p->v[i];
+	return NULL;
+}
+
+void sd_props_clear(struct sd_props *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->v[i].name);
+		if (p->v[i].type == 's')
+			free(p->v[i].v.s);
+		free(p->v[i].bytes);
+	}
+	free(p->v);
+	p->v = NULL;
+	p->n = 0;
+}
+
+static void add_u64(struct sd_props *p, const char *name, uint64_t v)
+{
+	sd_props_add(p, name, 't')->v.u = v;
+}
+
+static int add_cpuset(struct sd_props *p, const char *name, const char *field, const char *list,
+		      ocirun_error_t *err)
+{
+	struct sd_prop *x;
+	uint8_t *b;
+	size_t n;
+
+	if (!list || !*list)
+		return 0;
+	if (sd_range_to_bits(list, &b, &n, err) < 0)
+		return oerr_prefix(err, "linux.resources.cpu.%s", field);
+	x = sd_props_add(p, name, 'y');
+	x->bytes = b;
+	x->n_bytes = n;
+	return 0;
+}
+
+static int memory_props(const struct oci_memory *m, struct sd_props *p, ocirun_error_t *err)
+{
+	int64_t limit = m->has_limit ? m->limit : 0, sw = 0;
+	bool disable = false;
+
+	if (m->has_limit && m->limit != 0)
+		add_u64(p, "MemoryMax", m->limit < 0 ? UINT64_MAX : (uint64_t)m->limit);
+	if (m->has_reservation && m->reservation != 0)
+		add_u64(p, "MemoryLow", m->reservation < 0 ? UINT64_MAX : (uint64_t)m->reservation);
+	if (m->has_swap && cg_swap_to_v2(m->swap, limit, &sw, &disable, err) < 0)
+		return oerr_ret(err);
+	if (sw != 0 || disable)
+		add_u64(p, "MemorySwapMax", sw < 0 ? UINT64_MAX : (uint64_t)sw);
+	return 0;
+}
+
+static int cpu_props(const struct oci_cpu *c, struct sd_props *p, ocirun_error_t *err)
+{
+	int64_t quota = c->has_quota ? c->quota : 0;
+	uint64_t period = c->has_period ? c->period : 0;
+
+	if (c->has_idle && c->idle == 1)
+		add_u64(p, "CPUWeight", 0);
+	else if (c->has_shares && c->shares != 0)
+		add_u64(p, "CPUWeight", cg_shares_to_weight(c->shares));
+	if (period != 0)
+		add_u64(p, "CPUQuotaPeriodUSec", period);
+	if (quota != 0 || period != 0)
+		add_u64(p, "CPUQuotaPerSecUSec", sd_cpu_quota_per_sec(&quota, period));
+	if (add_cpuset(p, "AllowedCPUs", "cpus", c->cpus, err) < 0 ||
+	    add_cpuset(p, "AllowedMemoryNodes", "mems", c->mems, err) < 0)
+		return oerr_ret(err);
+	return 0;
+}
+
+int sd_resource_props(const struct oci_resources *r, struct sd_props *p, ocirun_error_t *err)
+{
+	if (!r)
+		return 0;
+	if (r->memory && memory_props(r->memory, p, err) < 0)
+		return oerr_ret(err);
+	if (r->cpu && cpu_props(r->cpu, p, err) < 0)
+		return oerr_ret(err);
+	if (r->pids && r->pids->has_limit)
+		add_u64(p, "TasksMax",
+			r->pids->limit < 0    ? UINT64_MAX
+			: r->pids->limit == 0 ? 1
+					      : (uint64_t)r->pids->limit);
+	if (r->block_io && r->block_io->has_weight && r->block_io->weight != 0)
+		add_u64(p, "IOWeight", cg_blkio_to_io_weight(r->block_io->weight));
+	return 0;
+}
+
+/* A signed or unsigned integer after an optional GVariant type word. */
+static int parse_number(const char *name, const char *t, char type, struct sd_prop *x, ocirun_error_t *err)
+{
+	char *end;
+
+	errno = 0;
+	if (type == 'd') {
+		x->v.d = strtod(t, &end);
+	} else if (type == 't' || type == 'u' || type == 'y' || type == 'q') {
+		if (*t == '-')
+			goto bad;
+		x->v.u = strtoull(t, &end, 0);
+	} else {
+		x->v.i = strtoll(t, &end, 0);
+	}
+	if (errno || end == t || *end)
+		goto bad;
+	if ((type == 'u' && x->v.u > UINT32_MAX) ||
+	    (type == 'i' && (x->v.i < INT32_MIN || x->v.i > INT32_MAX)))
+		goto bad;
+	x->type = type == 'q' || type == 'y' ? 'u' : type == 'n' ? 'i' : type;
+	return 0;
+bad:
+	return oerr_msg(err, EINVAL, "annotation %s%s: invalid number \"%s\"", ANNOT_PREFIX, name, t);
+}
+
+int sd_parse_value(const char *name, const char *text, struct sd_prop *x, ocirun_error_t *err)
+{
+	static const struct {
+		const char *word;
+		char type;
+	} words[] = {{"uint64 ", 't'}, {"@t ", 't'},    {"int64 ", 'x'}, {"@x ", 'x'},     {"uint32 ", 'u'},
+		     {"@u ", 'u'},     {"int32 ", 'i'}, {"@i ", 'i'},    {"double ", 'd'}, {"@d ", 'd'},
+		     {"uint16 ", 'q'}, {"int16 ", 'n'}, {"byte ", 'y'}};
+	size_t len = strlen(text);
+
+	if (strcmp(text, "true") == 0 || strcmp(text, "false") == 0) {
+		x->type = 'b';
+		x->v.b = text[0] == 't';
+		return 0;
+	}
+	if (len >= 2 && (text[0] == '\'' || text[0] == '"') && text[len - 1] == text[0]) {
+		x->type = 's';
+		x->v.s = xasprintf("%.*s", (int)(len - 2), text + 1);
+		return 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(words); i++)
+		if (strncmp(text, words[i].word, strlen(words[i].word)) == 0)
+			return parse_number(name, text + strlen(words[i].word), words[i].type, x, err);
+	if (strpbrk(text, ".eE") && !strpbrk(text, "xX"))
+		return parse_number(name, text, 'd', x, err);
+	/* an untyped integer is an int32 in GVariant text, as in runc's parser */
+	return parse_number(name, text, 'i', x, err);
+}
+
+static bool name_ok(const char *s)
+{
+	if (strlen(s) < 3)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z')))
+			return false;
+	return true;
+}
+
+/* runc's rule: a name ending in "Sec" after a lower-case letter means seconds,
+ * sent as the "...USec" property in microseconds (uint64). */
+static int sec_to_usec(const char *key, struct sd_prop *x, ocirun_error_t *err)
+{
+	uint64_t us;
+
+	switch (x->type) {
+	case 'u':
+	case 't':
+		us = x->v.u * 1000000;
+		break;
+	case 'i':
+	case 'x':
+		us = (uint64_t)x->v.i * 1000000;
+		break;
+	case 'd':
+		us = (uint64_t)(x->v.d * 1000000);
+		break;
+	default:
+		return oerr_msg(err, EINVAL, "annotation %s: a ...Sec value must be a number", key);
+	}
+	x->type = 't';
+	x->v.u = us;
+	return 0;
+}
+
+int sd_annotation_props(const struct oci_map *a, struct sd_props *p, ocirun_error_t *err)
+{
+	for (size_t i = 0; a && i < a->n; i++) {
+		const char *key = a->items[i].key, *name;
+		struct sd_prop tmp = {0}, *x;
+		_cleanup_free_ char *pname = NULL;
+		size_t len;
+
+		if (strncmp(key, ANNOT_PREFIX, strlen(ANNOT_PREFIX)) != 0)
+			continue;
+		name = key + strlen(ANNOT_PREFIX);
+		if (!name_ok(name))
+			return oerr_msg(err, EINVAL,
+					"annotation %s: the property name must be 3 or more letters", key);
+		if (sd_parse_value(name, a->items[i].value ? a->items[i].value : "", &tmp, err) < 0)
+			return oerr_ret(err);
+		len = strlen(name);
+		pname = xstrdup(name);
+		if (len > 3 && strcmp(name + len - 3, "Sec") == 0 && name[len - 4] >= 'a' &&
+		    name[len - 4] <= 'z') {
+			free(pname);
+			pname = xasprintf("%.*sUSec", (int)(len - 3), name);
+			if (sec_to_usec(key, &tmp, err) < 0) {
+				if (tmp.type == 's')
+					free(tmp.v.s);
+				return oerr_ret(err);
+			}
+		}
+		x = sd_props_add(p, pname, tmp.type);
+		x->v = tmp.v;
+	}
+	return 0;
+}

@@ -1,0 +1,248 @@
+/* The systemd driver's pure conversions (cgroup/sdconv.c): cgroupsPath to
+ * slice and unit, slice expansion, resources and annotations to unit
+ * properties. No systemd needed: nothing here talks to D-Bus. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cgroup/sd.h"
+#include "unit.h"
+
+static const struct sd_prop *find(const struct sd_props *p, const char *name)
+{
+	return sd_props_find(p, name);
+}
+
+TEST(path_three_parts)
+{
+	ocirun_error_t err = {0};
+	struct sd_unit u;
+
+	CHECK(sd_unit_parse("kubepods-besteffort-pod1.slice:cri-containerd:abc", "id", false, &u, &err) == 0);
+	CHECK_STR(u.slice, "kubepods-besteffort-pod1.slice");
+	CHECK_STR(u.unit, "cri-containerd-abc.scope");
+	CHECK_STR(u.slice_path, "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1.slice");
+	sd_unit_clear(&u);
+}
+
+TEST(path_defaults)
+{
+	ocirun_error_t err = {0};
+	struct sd_unit u;
+
+	CHECK(sd_unit_parse(NULL, "c1", false, &u, &err) == 0);
+	CHECK_STR(u.slice, "system.slice");
+	CHECK_STR(u.unit, "ocirun-c1.scope");
+	CHECK_STR(u.slice_path, "/system.slice");
+	sd_unit_clear(&u);
+	CHECK(sd_unit_parse("", "c1", true, &u, &err) == 0);
+	CHECK_STR(u.slice, "user.slice");
+	sd_unit_clear(&u);
+	CHECK(sd_unit_parse(":libpod:x", "c1", false, &u, &err) == 0);
+	CHECK_STR(u.slice, "system.slice");
+	CHECK_STR(u.unit, "libpod-x.scope");
+	sd_unit_clear(&u);
+	CHECK(sd_unit_parse(":libpod:x", "c1", true, &u, &err) == 0);
+	CHECK_STR(u.slice, "user.slice");
+	sd_unit_clear(&u);
+	CHECK(sd_unit_parse("-.slice:p:n", "c1", false, &u, &err) == 0);
+	CHECK_STR(u.slice_path, "/");
+	sd_unit_clear(&u);
+}
+
+TEST(path_errors_name_the_field)
+{
+	static const char *bad[] = {"a:b",
+				    "a:b:c:d",
+				    "/sys/x",
+				    "system.slice:p:",
+				    "foo:p:n",
+				    "a--b.slice:p:n",
+				    "a/b.slice:p:n",
+				    "system.slice:p:n/x",
+				    "system.slice:p:x.slice"};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		ocirun_error_t err = {0};
+		struct sd_unit u = {0};
+		CHECK(sd_unit_parse(bad[i], "id", false, &u, &err) < 0);
+		CHECK_CONTAINS(err.msg, "linux.cgroupsPath");
+	}
+}
+
+TEST(expand_slice)
+{
+	ocirun_error_t err = {0};
+	char *p = NULL;
+
+	CHECK(sd_expand_slice("a.slice", &p, &err) == 0);
+	CHECK_STR(p, "/a.slice");
+	free(p);
+	CHECK(sd_expand_slice("a-b-c.slice", &p, &err) == 0);
+	CHECK_STR(p, "/a.slice/a-b.slice/a-b-c.slice");
+	free(p);
+	CHECK(sd_expand_slice("-a.slice", &p, &err) < 0);
+	CHECK(sd_expand_slice("a-.slice", &p, &err) < 0);
+	CHECK(sd_expand_slice(".slice", &p, &err) < 0);
+	CHECK(sd_expand_slice("a.scope", &p, &err) < 0);
+}
+
+TEST(cpu_quota)
+{
+	int64_t q = 50000;
+
+	CHECK(sd_cpu_quota_per_sec(&q, 100000) == 500000 && q == 50000);
+	q = 12345; /* 123450 us/s rounds up to 130000, quota follows */
+	CHECK(sd_cpu_quota_per_sec(&q, 100000) == 130000 && q == 13000);
+	q = 50000;
+	CHECK(sd_cpu_quota_per_sec(&q, 0) == 500000);
+	q = -1;
+	CHECK(sd_cpu_quota_per_sec(&q, 100000) == UINT64_MAX);
+	q = 0;
+	CHECK(sd_cpu_quota_per_sec(&q, 100000) == UINT64_MAX);
+}
+
+TEST(range_to_bits)
+{
+	ocirun_error_t err = {0};
+	uint8_t *b = NULL;
+	size_t n = 0;
+
+	CHECK(sd_range_to_bits("0-1", &b, &n, &err) == 0 && n == 1 && b[0] == 0x03);
+	free(b);
+	CHECK(sd_range_to_bits("0,9", &b, &n, &err) == 0 && n == 2 && b[0] == 0x01 && b[1] == 0x02);
+	free(b);
+	CHECK(sd_range_to_bits("3-2", &b, &n, &err) < 0);
+	CHECK(sd_range_to_bits("x", &b, &n, &err) < 0);
+}
+
+TEST(resource_props)
+{
+	ocirun_error_t err = {0};
+	struct oci_memory mem = {.has_limit = true,
+				 .limit = 64 << 20,
+				 .has_reservation = true,
+				 .reservation = 32 << 20,
+				 .has_swap = true,
+				 .swap = 96 << 20};
+	struct oci_cpu cpu = {.has_shares = true,
+			      .shares = 1024,
+			      .has_quota = true,
+			      .quota = 50000,
+			      .has_period = true,
+			      .period = 100000,
+			      .cpus = "0",
+			      .mems = "0"};
+	struct oci_pids pids = {.has_limit = true, .limit = 0};
+	struct oci_blkio io = {.has_weight = true, .weight = 500};
+	struct oci_resources r = {.memory = &mem, .cpu = &cpu, .pids = &pids, .block_io = &io};
+	struct sd_props p = {0};
+
+	CHECK(sd_resource_props(&r, &p, &err) == 0);
+	CHECK(find(&p, "MemoryMax") && find(&p, "MemoryMax")->v.u == 64u << 20);
+	CHECK(find(&p, "MemoryLow") && find(&p, "MemoryLow")->v.u == 32u << 20);
+	CHECK(find(&p, "MemorySwapMax") && find(&p, "MemorySwapMax")->v.u == 32u << 20);
+	CHECK(find(&p, "CPUWeight") && find(&p, "CPUWeight")->v.u == 39);
+	CHECK(find(&p, "CPUQuotaPerSecUSec") && find(&p, "CPUQuotaPerSecUSec")->v.u == 500000);
+	CHECK(find(&p, "CPUQuotaPeriodUSec") && find(&p, "CPUQuotaPeriodUSec")->v.u == 100000);
+	CHECK(find(&p, "AllowedCPUs") && find(&p, "AllowedCPUs")->n_bytes == 1 &&
+	      find(&p, "AllowedCPUs")->bytes[0] == 1);
+	CHECK(find(&p, "AllowedMemoryNodes") != NULL);
+	CHECK(find(&p, "TasksMax") && find(&p, "TasksMax")->v.u == 1); /* systemd refuses 0 */
+	CHECK(find(&p, "IOWeight") && find(&p, "IOWeight")->v.u == 1 + (500 - 10) * 9999 / 990);
+	sd_props_clear(&p);
+
+	pids.limit = -1;
+	mem.limit = -1;
+	mem.has_swap = false;
+	cpu.cpus = "2-1";
+	CHECK(sd_resource_props(&r, &p, &err) < 0);
+	CHECK_CONTAINS(err.msg, "linux.resources.cpu.cpus");
+	sd_props_clear(&p);
+	cpu.cpus = NULL;
+	CHECK(sd_resource_props(&r, &p, &err) == 0);
+	CHECK(find(&p, "TasksMax")->v.u == UINT64_MAX);
+	CHECK(find(&p, "MemoryMax")->v.u == UINT64_MAX);
+	sd_props_clear(&p);
+
+	mem.limit = 64 << 20;
+	mem.has_swap = true;
+	mem.swap = 1 << 20; /* below the limit */
+	CHECK(sd_resource_props(&r, &p, &err) < 0);
+	CHECK_CONTAINS(err.msg, "linux.resources.memory.swap");
+	sd_props_clear(&p);
+}
+
+TEST(annotations)
+{
+	ocirun_error_t err = {0};
+	struct oci_kv kv[] = {
+	    {"org.systemd.property.TimeoutStopSec", "uint64 7"},
+	    {"org.systemd.property.CollectMode", "'inactive-or-failed'"},
+	    {"org.systemd.property.CPUWeight", "uint64 77"},
+	    {"org.systemd.property.RuntimeMaxUSec", "@t 5000000"},
+	    {"org.systemd.property.SendSIGHUP", "true"},
+	    {"other.annotation", "ignored"},
+	};
+	struct oci_map m = {kv, sizeof(kv) / sizeof(*kv)};
+	struct sd_props p = {0};
+
+	CHECK(sd_annotation_props(&m, &p, &err) == 0);
+	CHECK(p.n == 5);
+	CHECK(find(&p, "TimeoutStopUSec") && find(&p, "TimeoutStopUSec")->type == 't' &&
+	      find(&p, "TimeoutStopUSec")->v.u == 7000000);
+	CHECK(!find(&p, "TimeoutStopSec"));
+	CHECK(find(&p, "CollectMode") && find(&p, "CollectMode")->type == 's');
+	CHECK_STR(find(&p, "CollectMode")->v.s, "inactive-or-failed");
+	CHECK(find(&p, "RuntimeMaxUSec") && find(&p, "RuntimeMaxUSec")->v.u == 5000000);
+	CHECK(find(&p, "SendSIGHUP") && find(&p, "SendSIGHUP")->type == 'b' && find(&p, "SendSIGHUP")->v.b);
+	sd_props_clear(&p);
+}
+
+TEST(annotation_errors)
+{
+	struct oci_kv bad[][1] = {
+	    {{"org.systemd.property.A1", "true"}},
+	    {{"org.systemd.property.Ab", "true"}},
+	    {{"org.systemd.property.TimeoutStopSec", "'x'"}},
+	    {{"org.systemd.property.CPUWeight", "uint64 -1"}},
+	    {{"org.systemd.property.CPUWeight", "bogus"}},
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		ocirun_error_t err = {0};
+		struct oci_map m = {bad[i], 1};
+		struct sd_props p = {0};
+		CHECK(sd_annotation_props(&m, &p, &err) < 0);
+		CHECK_CONTAINS(err.msg, "org.systemd.property.");
+		sd_props_clear(&p);
+	}
+}
+
+TEST(value_types)
+{
+	ocirun_error_t err = {0};
+	struct sd_prop x = {0};
+
+	CHECK(sd_parse_value("A", "42", &x, &err) == 0 && x.type == 'i' && x.v.i == 42);
+	CHECK(sd_parse_value("A", "uint32 42", &x, &err) == 0 && x.type == 'u' && x.v.u == 42);
+	CHECK(sd_parse_value("A", "int64 -3", &x, &err) == 0 && x.type == 'x' && x.v.i == -3);
+	CHECK(sd_parse_value("A", "1.5", &x, &err) == 0 && x.type == 'd' && x.v.d == 1.5);
+	CHECK(sd_parse_value("A", "false", &x, &err) == 0 && x.type == 'b' && !x.v.b);
+	CHECK(sd_parse_value("A", "uint32 5000000000", &x, &err) < 0);
+}
+
+int main(void)
+{
+	RUN(path_three_parts);
+	RUN(path_defaults);
+	RUN(path_errors_name_the_field);
+	RUN(expand_slice);
+	RUN(cpu_quota);
+	RUN(range_to_bits);
+	RUN(resource_props);
+	RUN(annotations);
+	RUN(annotation_errors);
+	RUN(value_types);
+	return UNIT_END();
+}
