@@ -190,6 +190,7 @@ static void encode_opts(const struct criu_request *r, struct pb *o)
 	pb_flag(o, 16, r->auto_dedup);
 	if (r->work_dir_fd >= 0)
 		pb_int(o, 17, r->work_dir_fd);
+	pb_flag(o, 18, r->link_remap);
 	put_pairs(o, 23, r->ext_mnt, r->n_ext_mnt, false);
 	pb_flag(o, 24, true); /* manage_cgroups: obsoleted by the mode, still read by old CRIUs */
 	put_pairs(o, 25, r->cg_root, r->n_cg_root, false);
@@ -202,6 +203,7 @@ static void encode_opts(const struct criu_request *r, struct pb *o)
 	if (r->empty_ns)
 		pb_int(o, 38, r->empty_ns);
 	pb_str(o, 44, r->freeze_cgroup);
+	pb_flag(o, 46, r->tcp_skip_in_flight);
 	pb_flag(o, 48, r->lazy_pages);
 	if (r->status_fd >= 0)
 		pb_int(o, 49, r->status_fd);

@@ -45,7 +45,8 @@ struct criu_request {
 	enum criu_cg_mode cg_mode;
 	uint32_t empty_ns;
 	bool leave_running, ext_unix_sk, tcp_established, shell_job, file_locks, auto_dedup, lazy_pages;
-	bool track_mem, rst_sibling, evasive_devices, orphan_pts_master, notify_scripts;
+	bool track_mem, rst_sibling, evasive_devices, orphan_pts_master, notify_scripts, link_remap,
+	    tcp_skip_in_flight;
 	struct criu_pair *ext_mnt, *cg_root, *inherit_fd;
 	size_t n_ext_mnt, n_cg_root, n_inherit_fd;
 	const char **external;

@@ -260,6 +260,8 @@ static int dump(struct opened *c, const struct ocirun_checkpoint_opts *o, struct
 	r->pid = c->st->pid;
 	r->root = c->st->rootfs;
 	r->leave_running = o->leave_running;
+	r->link_remap = o->link_remap;
+	r->tcp_skip_in_flight = o->tcp_skip_in_flight;
 	r->status_fd = o->status_fd;
 	r->freeze_cgroup = c->cg ? cgroup_path(c->cg, "freezer") : NULL;
 	if (o->parent_path && *o->parent_path) {
