@@ -477,11 +477,18 @@ int criu_run(const struct criu_request *r, criu_started_fn started, criu_notify_
 	}
 	if (k == 0)
 		k = converse(sock, r, notify, data, ret_pid, err);
+	/* EOF, not a reset: a pre-dump CRIU waits for the next request and ends on it */
+	shutdown(sock, SHUT_WR);
 	close(TAKE_FD(sock));
 	if (k < 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		return k;
+	}
+	if (r->type == CRIU_REQ_PRE_DUMP) { /* its answer said it worked; its exit status is no news */
+		ocirun_error_t e = {0};
+		wait_criu(pid, &e);
+		return 0;
 	}
 	return wait_criu(pid, err);
 }
