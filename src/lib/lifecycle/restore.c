@@ -230,10 +230,6 @@ static int mount_root(struct restoring *c, ocirun_error_t *err)
 	c->criu_root = xasprintf("%s/%s/%s", root, c->o->id, CRIU_ROOT);
 	if (mkdirat(c->dirfd, CRIU_ROOT, 0755) < 0)
 		return oerr(err, errno, "mkdir %s", c->criu_root);
-	if (unshare(CLONE_NEWNS) < 0)
-		return oerr(err, errno, "unshare the mount namespace");
-	if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
-		return oerr(err, errno, "make / a slave mount");
 	if (mount(c->rootfs, c->criu_root, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return oerr(err, errno, "bind \"%s\" on \"%s\"", c->rootfs, c->criu_root);
 	c->mounted = true;
@@ -284,6 +280,12 @@ static int do_restore(struct restoring *c, ocirun_error_t *err)
 	struct criu_request *r = &c->plan.req;
 	const struct ocirun_restore_opts *o = c->o;
 
+	/* First, before any fd is opened: a directory opened before unshare stays in the host's
+	 * namespace, and CRIU, which works in the image dir, could not mount its cgroup yard there. */
+	if (unshare(CLONE_NEWNS) < 0)
+		return oerr(err, errno, "unshare the mount namespace");
+	if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		return oerr(err, errno, "make / a slave mount");
 	if (load(c, err) < 0 || inherit_stdio(c, err) < 0 ||
 	    cr_plan_namespaces(&c->plan, c->spec, true, err) < 0 || criu_check(err) < 0)
 		return oerr_ret(err);
