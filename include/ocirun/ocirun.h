@@ -137,4 +137,40 @@ int ocirun_ps(const struct ocirun_ctx *ctx, const char *id, pid_t **ret, size_t 
  * column names one of pids. */
 int ocirun_ps_table(const pid_t *pids, size_t n, char *const *args, char **ret, ocirun_error_t *err);
 
+/* ---- checkpoint and restore with CRIU (lifecycle/checkpoint.c, restore.c) ---- */
+
+/* What checkpoint and restore share: runc's flags. */
+struct ocirun_criu_opts {
+	const char *image_path;          /* default ./checkpoint */
+	const char *work_path;           /* default: the image dir */
+	const char *manage_cgroups_mode; /* soft|full|strict|ignore, NULL: CRIU's default (soft) */
+	char **empty_ns;                 /* --empty-ns TYPE (only "network") */
+	bool tcp_established, ext_unix_sk, shell_job, file_locks, auto_dedup, lazy_pages;
+};
+
+struct ocirun_checkpoint_opts {
+	const char *id;
+	struct ocirun_criu_opts criu;
+	const char *parent_path; /* relative to the image dir */
+	const char *page_server; /* ADDRESS:PORT */
+	int status_fd;           /* -1 unset */
+	bool leave_running, pre_dump, tcp_skip_in_flight, link_remap;
+};
+/* Dump a running (or paused) container; unless leave_running or pre_dump, it is then gone. */
+int ocirun_checkpoint(const struct ocirun_ctx *ctx, const struct ocirun_checkpoint_opts *o,
+		      ocirun_error_t *err);
+
+struct ocirun_restore_opts {
+	const char *id;
+	struct ocirun_criu_opts criu;
+	const char *bundle; /* default "." */
+	const char *pid_file;
+	const char *console_socket;
+	const char *lsm_profile, *lsm_mount_context;
+	bool detach, no_subreaper, no_pivot;
+};
+/* Make a container ID from the bundle and an image; *ret_status as ocirun_run (0 when detached). */
+int ocirun_restore(const struct ocirun_ctx *ctx, const struct ocirun_restore_opts *o, int *ret_status,
+		   ocirun_error_t *err);
+
 #endif

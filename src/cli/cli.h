@@ -41,5 +41,38 @@ CMD(update);
 CMD(events);
 CMD(ps);
 CMD(features);
+CMD(checkpoint);
+CMD(restore);
+
+/* The CRIU options checkpoint and restore share (cmd_checkpoint.c). */
+enum {
+	CLI_CRIU_IMAGE = 0x1000,
+	CLI_CRIU_WORK,
+	CLI_CRIU_TCP,
+	CLI_CRIU_UNIXSK,
+	CLI_CRIU_SHELL,
+	CLI_CRIU_LOCKS,
+	CLI_CRIU_CGMODE,
+	CLI_CRIU_EMPTYNS,
+	CLI_CRIU_DEDUP,
+	CLI_CRIU_LAZY,
+	CLI_CRIU_LAST
+};
+#define CLI_CRIU_OPTIONS                                                                                     \
+	{"image-path", required_argument, NULL, CLI_CRIU_IMAGE},                                             \
+	    {"work-path", required_argument, NULL, CLI_CRIU_WORK},                                           \
+	    {"tcp-established", no_argument, NULL, CLI_CRIU_TCP},                                            \
+	    {"ext-unix-sk", no_argument, NULL, CLI_CRIU_UNIXSK},                                             \
+	    {"shell-job", no_argument, NULL, CLI_CRIU_SHELL},                                                \
+	    {"file-locks", no_argument, NULL, CLI_CRIU_LOCKS},                                               \
+	    {"manage-cgroups-mode", required_argument, NULL, CLI_CRIU_CGMODE},                               \
+	    {"empty-ns", required_argument, NULL, CLI_CRIU_EMPTYNS},                                         \
+	    {"auto-dedup", no_argument, NULL, CLI_CRIU_DEDUP},                                               \
+	{                                                                                                    \
+		"lazy-pages", no_argument, NULL, CLI_CRIU_LAZY                                               \
+	}
+extern const char cli_criu_help[];
+/* 0 when c was one of them (stored in o), 1 otherwise (a usage error was printed for a bad value). */
+int cli_criu_opt(const char *cmd, int c, struct ocirun_criu_opts *o);
 
 #endif

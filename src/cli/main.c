@@ -10,6 +10,8 @@
 #include "cli.h"
 
 static const struct cli_cmd commands[] = {
+    {"checkpoint", cmd_checkpoint, "checkpoint [options] ID", "checkpoint a running container with CRIU",
+     false},
     {"create", cmd_create, "create [options] ID", "create a container", true},
     {"delete", cmd_delete, "delete [-f|--force] ID", "delete a container and everything it holds", false},
     {"events", cmd_events, "events [--stats] [--interval D] ID", "print resource usage and OOM events",
@@ -22,6 +24,7 @@ static const struct cli_cmd commands[] = {
     {"list", cmd_list, "list [-q] [-f|--format table|json]", "list containers", false},
     {"pause", cmd_pause, "pause ID", "freeze every process of the container", false},
     {"ps", cmd_ps, "ps [-f|--format table|json] ID [-- PS ARGS]", "list the processes of a container", false},
+    {"restore", cmd_restore, "restore [options] ID", "restore a container from a CRIU checkpoint", true},
     {"resume", cmd_resume, "resume ID", "thaw a paused container", false},
     {"run", cmd_run, "run [options] ID", "create and start a container, wait for it", true},
     {"spec", cmd_spec, "spec [-b DIR] [--rootless]", "write a default config.json", false},
@@ -89,7 +92,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: ocirun [global options] COMMAND [options] [arguments]\n\n"
 		   "ocirun is an OCI container runtime with runc's command line.\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\nGlobal options:\n"
 		   "  --root DIR               state root (default /run/ocirun)\n"
 		   "  --log FILE               also write log lines to FILE\n"
@@ -159,7 +162,7 @@ int main(int argc, char **argv)
 						       "expected auto, true or false, got \"%s\"", optarg);
 			break;
 		case OPT_CRIU:
-			break; /* accepted for runc compatibility; checkpointing is not supported */
+			break; /* accepted for runc compatibility; CRIU is found in PATH */
 		case 'v':
 			version();
 			return 0;

@@ -216,7 +216,7 @@ static int record_owned(struct creation *c, bool cgroup_made, ocirun_error_t *er
  * every container needs (the default /dev nodes, ptys, mknod of anything),
  * then each linux.devices node. The v1 driver replays the list in order and
  * the v2 eBPF program lets the last match win, so appending allows works. */
-static struct oci_device_cgroup *device_rules(const struct oci_spec *s, size_t *ret_n)
+struct oci_device_cgroup *device_rules(const struct oci_spec *s, size_t *ret_n)
 {
 	static const struct {
 		const char *type;

@@ -7,6 +7,7 @@
 
 #include "base/json.h"
 #include "base/util.h"
+#include "criu/criu.h"
 #include "fs/fs.h"
 #include "lifecycle/lifecycle.h"
 #include "ocirun/ocirun.h"
@@ -117,6 +118,9 @@ char *ocirun_features(void)
 	json_gen_obj_close(g);
 	json_gen_key(g, "annotations");
 	json_gen_obj_open(g);
+	/* runc's key names compiled-in support; ocirun's says whether CRIU is there to use */
+	json_gen_key(g, "org.ocirun.checkpoint.enabled");
+	json_gen_str(g, criu_available() ? "true" : "false");
 	json_gen_key(g, "org.ocirun.version");
 	json_gen_str(g, OCIRUN_VERSION);
 	json_gen_obj_close(g);

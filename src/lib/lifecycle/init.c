@@ -308,6 +308,12 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 	 * symlinks in the path cannot lead out of it */
 	if (s->process->cwd && mkdir_p(s->process->cwd, 0755, &err) < 0)
 		init_fail(c, &err);
+	/* a session of its own, as runc's init always has: the caller's session is outside the
+	 * container's pid namespace, and CRIU refuses to dump a tree whose session leader it cannot see */
+	if (!s->process->terminal && getsid(0) != getpid() && setsid() < 0) {
+		oerr(&err, errno, "setsid");
+		init_fail(c, &err);
+	}
 	if (s->process->terminal && process_setup_terminal(&c->sync, s->process->console_size,
 							   c->plan->has_mnt, c->tty_proxied, &err) < 0)
 		init_fail(c, &err);

@@ -161,6 +161,9 @@ char *state_text(const struct container_state *st, const char *status, bool pret
 /* poststart/poststop: run every hook, each failure a warning (runtime.md). */
 void hooks_run_warn(const struct oci_hook *h, size_t n, const char *kind, const char *state_json);
 
+/* The device cgroup rules of a container (create, restore): the config's, the defaults, linux.devices. */
+struct oci_device_cgroup *device_rules(const struct oci_spec *s, size_t *ret_n);
+
 /* Container status from state + liveness + fifo + cgroup freezer. */
 const char *container_status(int dirfd, const struct container_state *st);
 
