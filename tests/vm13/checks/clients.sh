@@ -126,7 +126,7 @@ docker_exec() {
 docker_stop() { dock stop -t 2 "$1" >/dev/null && dock rm "$1" >/dev/null; }
 docker_gone() { ! dock container inspect "$1" >/dev/null 2>&1; }
 docker_teardown() {
-	dock rm -f $(dock ps -aq) >/dev/null 2>&1 || true
+	dock rm -f $(dock ps -aq 2>/dev/null) >/dev/null 2>&1 || true
 	systemctl stop docker.service docker.socket >/dev/null 2>&1 || true
 }
 
@@ -248,6 +248,10 @@ clients_row() { # CLIENT DRIVER SCENARIO: runs each runtime, one TAP line each
 			skip "$id" "systemd driver not built (result: $res)"
 		elif [ $rc -eq 0 ]; then
 			ok "$id"
+		elif [ "$rt" != ocirun ]; then
+			# A control's failure is a fact about that runtime with this
+			# client (the table shows it), not a failure of ocirun.
+			todo "$id" "control runtime fails here too: ${why%%$'\n'*}"
 		else
 			fail "$id" "$why"
 		fi
