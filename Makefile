@@ -30,7 +30,7 @@ HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
 HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/%)
 OUT ?= ocirun
 
-.PHONY: all clean install test unit integration format format-check test-asan helpers deps demo test-vm bench fuzz
+.PHONY: all clean install test unit integration format format-check test-asan helpers deps demo test-vm test-vm13 bench fuzz
 
 all: $(OUT)
 
@@ -99,6 +99,11 @@ demo: $(OUT)
 # The cgroup v2 checks in a qemu VM booting Debian's kernel (tests/vm).
 test-vm: $(OUT) helpers
 	@tests/vm/run
+
+# The client scenarios in a Debian 13 guest with systemd as PID 1 (tests/vm13):
+# podman, rootless podman, Docker and containerd with ocirun beside runc and crun.
+test-vm13: $(OUT)
+	@tests/vm13/run
 
 # Start-up speed and memory against runc and crun (bench/).
 bench: $(OUT)

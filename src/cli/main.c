@@ -109,6 +109,22 @@ static void version(void)
 	printf("ocirun version %s\ncommit: %s\nspec: 1.2.0\n", OCIRUN_VERSION, OCIRUN_COMMIT);
 }
 
+/* Whether state goes under $XDG_RUNTIME_DIR rather than /run/ocirun, by runc's
+ * rule: any user but root, and root of a user namespace unless $USER is root.
+ * Rootless podman runs the runtime as root of its user namespace with the
+ * user's runtime dir, where /run/ocirun cannot be created; the real root
+ * keeps /run/ocirun even when XDG_RUNTIME_DIR is set (/run/user/0). */
+static bool honor_xdg_runtime_dir(void)
+{
+	const char *user = getenv("USER");
+
+	if (geteuid() != 0)
+		return true;
+	if (!ocirun_rootless_auto())
+		return false;
+	return !user || strcmp(user, "root") != 0;
+}
+
 int main(int argc, char **argv)
 {
 	enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_ROOTLESS, OPT_CRIU };
@@ -182,14 +198,15 @@ int main(int argc, char **argv)
 	}
 	if (ctx.rootless == -1)
 		ctx.rootless = ocirun_rootless_auto();
-	/* an unprivileged user keeps state in its runtime dir, as runc does */
-	if (!root_given && geteuid() != 0) {
+	if (!root_given && honor_xdg_runtime_dir()) {
 		const char *xdg = getenv("XDG_RUNTIME_DIR");
-		if (xdg && *xdg)
+		if (xdg && *xdg) {
 			snprintf(root_buf, sizeof(root_buf), "%s/ocirun", xdg);
-		else
+			ctx.root = root_buf;
+		} else if (geteuid() != 0) {
 			snprintf(root_buf, sizeof(root_buf), "/tmp/ocirun-%u", (unsigned)geteuid());
-		ctx.root = root_buf;
+			ctx.root = root_buf;
+		}
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(commands[i].name, argv[optind]) != 0)

@@ -181,6 +181,24 @@ teardown() {
 	assert_no_leftovers
 }
 
+@test "rootless: root of a user namespace keeps state under XDG_RUNTIME_DIR, as rootless podman runs it" {
+	runc_gap "1.1.5 fails to setns to its own mount namespace under unshare -r"
+	rm -f "$BUNDLE/config.json"
+	(cd "$BUNDLE" && "$RUNTIME" spec --rootless)
+	update_config '.process.terminal = false | .root.readonly = false | .process.args = ["true"]'
+	chown -R "$TEST_USER" "$TEST_TMP"
+	local xdg="$TEST_TMP/xdg"
+	mkdir -p "$xdg" && chown "$TEST_USER" "$xdg"
+	# uid 0 in the namespace, $USER the user's: /run/<runtime> cannot be made there
+	run su "$TEST_USER" -s /bin/sh -c "unshare -r sh -c \"USER='$TEST_USER' XDG_RUNTIME_DIR='$xdg' \
+		'$RUNTIME' create -b '$BUNDLE' rl-$ID </dev/null >/dev/null && ls '$xdg/$RUNTIME_NAME' &&
+		USER='$TEST_USER' XDG_RUNTIME_DIR='$xdg' '$RUNTIME' delete -f rl-$ID\""
+	echo "$output"
+	[ "$status" -eq 0 ]
+	assert_eq "${lines[0]}" "rl-$ID"
+	[ ! -e "$xdg/$RUNTIME_NAME/rl-$ID" ]
+}
+
 @test "rootless: mappings beyond one's own id go through newuidmap/newgidmap and /etc/subuid" {
 	subids
 	rootless_bundle '.linux.uidMappings = [{"containerID": 0, "hostID": $uid, "size": 1},
