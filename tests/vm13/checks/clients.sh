@@ -259,7 +259,7 @@ clients_row() { # CLIENT DRIVER SCENARIO: runs each runtime, one TAP line each
 		cells+=("$res")
 		if [ $rc -eq 3 ]; then
 			skip "$id" "not offered by $c"
-		elif [ "$rt" = ocirun ] && [ "$d" = systemd ] && ! ocirun_has .systemd; then
+		elif [ "$rt" = ocirun ] && [ "$d" = systemd ] && ! ocirun_has .linux.cgroup.systemd; then
 			skip "$id" "systemd driver not built (result: $res)"
 		elif [ $rc -eq 0 ]; then
 			ok "$id"
