@@ -299,8 +299,10 @@ static int parse_number(const char *name, const char *t, char type, struct sd_pr
 	}
 	if (errno || end == t || *end)
 		goto bad;
-	if ((type == 'u' && x->v.u > UINT32_MAX) ||
-	    (type == 'i' && (x->v.i < INT32_MIN || x->v.i > INT32_MAX)))
+	if ((type == 'u' && x->v.u > UINT32_MAX) || (type == 'q' && x->v.u > UINT16_MAX) ||
+	    (type == 'y' && x->v.u > UINT8_MAX) ||
+	    (type == 'i' && (x->v.i < INT32_MIN || x->v.i > INT32_MAX)) ||
+	    (type == 'n' && (x->v.i < INT16_MIN || x->v.i > INT16_MAX)))
 		goto bad;
 	x->type = type == 'q' || type == 'y' ? 'u' : type == 'n' ? 'i' : type;
 	return 0;
@@ -348,21 +350,30 @@ static bool name_ok(const char *s)
 }
 
 /* runc's rule: a name ending in "Sec" after a lower-case letter means seconds,
- * sent as the "...USec" property in microseconds (uint64). */
+ * sent as the "...USec" property in microseconds (uint64). Seconds whose
+ * microseconds do not fit (or negative ones) are refused, where runc wraps. */
 static int sec_to_usec(const char *key, struct sd_prop *x, ocirun_error_t *err)
 {
+	const uint64_t max = UINT64_MAX / 1000000;
 	uint64_t us;
 
 	switch (x->type) {
 	case 'u':
 	case 't':
+		if (x->v.u > max)
+			goto range;
 		us = x->v.u * 1000000;
 		break;
 	case 'i':
 	case 'x':
+		if (x->v.i < 0 || (uint64_t)x->v.i > max)
+			goto range;
 		us = (uint64_t)x->v.i * 1000000;
 		break;
 	case 'd':
+		/* also false for NaN; a double this side of max converts exactly enough */
+		if (!(x->v.d >= 0 && x->v.d < (double)max))
+			goto range;
 		us = (uint64_t)(x->v.d * 1000000);
 		break;
 	default:
@@ -371,6 +382,8 @@ static int sec_to_usec(const char *key, struct sd_prop *x, ocirun_error_t *err)
 	x->type = 't';
 	x->v.u = us;
 	return 0;
+range:
+	return oerr_msg(err, ERANGE, "annotation %s: seconds out of range", key);
 }
 
 int sd_annotation_props(const struct oci_map *a, struct sd_props *p, ocirun_error_t *err)
