@@ -114,6 +114,9 @@ TEST(range_to_bits)
 	free(b);
 	CHECK(sd_range_to_bits("3-2", &b, &n, &err) < 0);
 	CHECK(sd_range_to_bits("x", &b, &n, &err) < 0);
+	/* the message named the node after freeing the list (ASan: use after free) */
+	CHECK(sd_range_to_bits("1,70000", &b, &n, &err) < 0);
+	CHECK_CONTAINS(err.msg, "node 70000 out of range");
 }
 
 TEST(resource_props)

@@ -143,10 +143,12 @@ int sd_range_to_bits(const char *s, uint8_t **ret, size_t *ret_n, ocirun_error_t
 	for (size_t i = 0; i < v.n; i++) {
 		size_t byte = v.v[i] / 8;
 		if (v.v[i] > 65535) {
+			/* the message before the free (it read the freed list) */
+			int r = oerr_msg(err, EINVAL, "CPU/memory node %" PRIu64 " out of range in \"%s\"",
+					 v.v[i], s);
 			free(v.v);
 			free(b);
-			return oerr_msg(err, EINVAL, "CPU/memory node %" PRIu64 " out of range in \"%s\"",
-					v.v[i], s);
+			return r;
 		}
 		if (byte >= n) {
 			b = xrealloc(b, byte + 1);
