@@ -116,7 +116,13 @@ TEST(range_to_bits)
 	CHECK(sd_range_to_bits("x", &b, &n, &err) < 0);
 	/* the message named the node after freeing the list (ASan: use after free) */
 	CHECK(sd_range_to_bits("1,70000", &b, &n, &err) < 0);
-	CHECK_CONTAINS(err.msg, "node 70000 out of range");
+	CHECK_CONTAINS(err.msg, "node out of range");
+	CHECK(sd_range_to_bits("65535", &b, &n, &err) == 0 && n == 8192 && b[8191] == 0x80);
+	free(b);
+	CHECK(sd_range_to_bits("2-3,1", &b, &n, &err) == 0 && n == 1 && b[0] == 0x0e);
+	free(b);
+	CHECK(sd_range_to_bits("", &b, &n, &err) < 0);
+	CHECK(sd_range_to_bits("1-", &b, &n, &err) < 0);
 }
 
 TEST(resource_props)

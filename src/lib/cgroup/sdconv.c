@@ -130,36 +130,59 @@ uint64_t sd_cpu_quota_per_sec(int64_t *quota, uint64_t period)
 	return us;
 }
 
+#define MAX_NODE 65535
+
+/* One "a" or "a-b" of a list into the bit set (MAX_NODE + 1 bits); *hi gets
+ * the highest node. 0, or 1 for a node out of range, -1 for garbage. */
+static int range_bits(char *t, uint8_t *bits, uint64_t *hi)
+{
+	char *dash = strchr(t, '-');
+	uint64_t a, b;
+
+	if (dash)
+		*dash = '\0';
+	if (parse_u64(t, &a) < 0 || (dash && parse_u64(dash + 1, &b) < 0))
+		return -1;
+	if (!dash)
+		b = a;
+	if (b < a)
+		return -1;
+	if (b > MAX_NODE)
+		return 1;
+	for (uint64_t x = a; x <= b; x++)
+		bits[x / 8] |= (uint8_t)(1u << (x % 8));
+	if (b > *hi)
+		*hi = b;
+	return 0;
+}
+
+/* Straight into a bit set: a list of ranges is never expanded into numbers
+ * ("0-65535" repeated made gigabytes, found by fuzz_sdconv). */
 int sd_range_to_bits(const char *s, uint8_t **ret, size_t *ret_n, ocirun_error_t *err)
 {
-	struct cg_u64v v = {0};
-	uint8_t *b = NULL;
-	size_t n = 0;
+	_cleanup_free_ char *copy = xstrdup(s);
+	uint8_t *bits = xzalloc((MAX_NODE + 1) / 8);
+	uint64_t hi = 0;
+	bool any = false;
 
-	if (cg_parse_list(s, &v) < 0 || v.n == 0) {
-		free(v.v);
+	for (char *save = NULL, *t = strtok_r(copy, ",\n ", &save); t; t = strtok_r(NULL, ",\n ", &save)) {
+		int r = range_bits(t, bits, &hi);
+		if (r != 0) {
+			free(bits);
+			if (r > 0)
+				return oerr_msg(err, EINVAL,
+						"CPU/memory node out of range (max %d) in \"%s\"", MAX_NODE,
+						s);
+			return oerr_msg(err, EINVAL, "invalid CPU/memory node list \"%s\"", s);
+		}
+		any = true;
+	}
+	if (!any) {
+		free(bits);
 		return oerr_msg(err, EINVAL, "invalid CPU/memory node list \"%s\"", s);
 	}
-	for (size_t i = 0; i < v.n; i++) {
-		size_t byte = v.v[i] / 8;
-		if (v.v[i] > 65535) {
-			/* the message before the free (it read the freed list) */
-			int r = oerr_msg(err, EINVAL, "CPU/memory node %" PRIu64 " out of range in \"%s\"",
-					 v.v[i], s);
-			free(v.v);
-			free(b);
-			return r;
-		}
-		if (byte >= n) {
-			b = xrealloc(b, byte + 1);
-			memset(b + n, 0, byte + 1 - n);
-			n = byte + 1;
-		}
-		b[byte] |= (uint8_t)(1u << (v.v[i] % 8));
-	}
-	free(v.v);
-	*ret = b;
-	*ret_n = n;
+	*ret = xrealloc(bits, hi / 8 + 1);
+	*ret_n = hi / 8 + 1;
 	return 0;
 }
 
