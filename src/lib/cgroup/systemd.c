@@ -273,7 +273,10 @@ static int call_job(sd_conn_t *c, sd_bus_message *m, const char *what, const cha
 	r = sd.sd_bus_call(c->bus, m, 0, e, &reply);
 	if (r < 0) {
 		sd.sd_bus_slot_unref(slot);
-		return r; /* the caller looks at e */
+		/* the caller looks at e; without a D-Bus error name, err says it */
+		if (!e->name)
+			bus_err(err, r, NULL, what, unit);
+		return r;
 	}
 	*ret_called = true;
 	r = sd.sd_bus_message_read(reply, "o", &job);
