@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "base/util.h"
 #include "cli.h"
 
 static const struct cli_cmd commands[] = {
@@ -148,6 +149,7 @@ int main(int argc, char **argv)
 	char **full_argv = argv;
 	int c;
 
+	fds_note_caller();
 	while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_ROOT:

@@ -164,6 +164,18 @@ JSON
 	assert_eq "$(cat "$SHARED/fds")" "0 1 2 3 "
 }
 
+@test "create --preserve-fds passes only the fds the caller had open" {
+	share_dir
+	set_args sh -c 'ls /proc/self/fd | tr "\n" " " > /shared/fds'
+	# fds 3.. closed: the numbers are free for the runtime's own fds (the
+	# sync socket, /dev/null, the systemd driver's bus socket), which must
+	# not become the container's fds 3..14
+	# shellcheck disable=SC2016
+	bash -c 'for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done
+		exec "$@"' - "$RUNTIME" --root "$TEST_ROOT" run --preserve-fds 12 -b "$BUNDLE" "$ID" </dev/null >/dev/null
+	assert_eq "$(cat "$SHARED/fds")" "0 1 2 3 "
+}
+
 @test "create --no-pivot runs the container with MS_MOVE and chroot" {
 	set_args sh -c 'cat /proc/self/mountinfo | awk "\$5 == \"/\"" | wc -l; ls /bin/busybox'
 	run_rt run --no-pivot -b "$BUNDLE" "$ID"

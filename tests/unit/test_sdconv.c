@@ -114,6 +114,15 @@ TEST(range_to_bits)
 	free(b);
 	CHECK(sd_range_to_bits("3-2", &b, &n, &err) < 0);
 	CHECK(sd_range_to_bits("x", &b, &n, &err) < 0);
+	/* the message named the node after freeing the list (ASan: use after free) */
+	CHECK(sd_range_to_bits("1,70000", &b, &n, &err) < 0);
+	CHECK_CONTAINS(err.msg, "node out of range");
+	CHECK(sd_range_to_bits("65535", &b, &n, &err) == 0 && n == 8192 && b[8191] == 0x80);
+	free(b);
+	CHECK(sd_range_to_bits("2-3,1", &b, &n, &err) == 0 && n == 1 && b[0] == 0x0e);
+	free(b);
+	CHECK(sd_range_to_bits("", &b, &n, &err) < 0);
+	CHECK(sd_range_to_bits("1-", &b, &n, &err) < 0);
 }
 
 TEST(resource_props)
@@ -207,6 +216,11 @@ TEST(annotation_errors)
 	    {{"org.systemd.property.TimeoutStopSec", "'x'"}},
 	    {{"org.systemd.property.CPUWeight", "uint64 -1"}},
 	    {{"org.systemd.property.CPUWeight", "bogus"}},
+	    /* ...Sec x 1e6 out of uint64 (a double out of range was undefined behaviour) */
+	    {{"org.systemd.property.TimeoutStopSec", "double 1e300"}},
+	    {{"org.systemd.property.TimeoutStopSec", "-1"}},
+	    {{"org.systemd.property.TimeoutStopSec", "double -2.5"}},
+	    {{"org.systemd.property.TimeoutStopSec", "uint64 18446744073710"}},
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
@@ -230,6 +244,12 @@ TEST(value_types)
 	CHECK(sd_parse_value("A", "1.5", &x, &err) == 0 && x.type == 'd' && x.v.d == 1.5);
 	CHECK(sd_parse_value("A", "false", &x, &err) == 0 && x.type == 'b' && !x.v.b);
 	CHECK(sd_parse_value("A", "uint32 5000000000", &x, &err) < 0);
+	/* the narrow GVariant types keep their range */
+	CHECK(sd_parse_value("A", "byte 255", &x, &err) == 0 && x.v.u == 255);
+	CHECK(sd_parse_value("A", "byte 256", &x, &err) < 0);
+	CHECK(sd_parse_value("A", "uint16 65536", &x, &err) < 0);
+	CHECK(sd_parse_value("A", "int16 -32769", &x, &err) < 0);
+	CHECK(sd_parse_value("A", "int16 -32768", &x, &err) == 0 && x.v.i == -32768);
 }
 
 int main(void)

@@ -299,6 +299,29 @@ int cloexec_fds_from(int from)
 	return 0;
 }
 
+#define CALLER_FDS (65536 + 3)
+static uint8_t caller_fds[(CALLER_FDS + 7) / 8];
+
+void fds_note_caller(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		uint64_t fd;
+		if (parse_u64(e->d_name, &fd) == 0 && fd < CALLER_FDS && (int)fd != dirfd(d))
+			caller_fds[fd / 8] |= (uint8_t)(1u << (fd % 8));
+	}
+	closedir(d);
+}
+
+bool fd_from_caller(int fd)
+{
+	return fd >= 0 && fd < CALLER_FDS && (caller_fds[fd / 8] & (1u << (fd % 8)));
+}
+
 static int read_stat_fields(pid_t pid, char *state, uint64_t *start)
 {
 	char path[64], buf[1024], *p;

@@ -49,6 +49,12 @@ int parse_i64(const char *s, int64_t *ret);
 int close_fds_from(int from);
 /* Mark every fd >= from close-on-exec. */
 int cloexec_fds_from(int from);
+/* Note which fds the caller passed (call first in main, before opening any);
+ * fd_from_caller(fd): fd was open then. --preserve-fds passes only those, so
+ * a runtime fd that took a free number (the log, sd-bus's socket to systemd)
+ * never reaches the container. */
+void fds_note_caller(void);
+bool fd_from_caller(int fd);
 
 /* Process start time (field 22 of /proc/PID/stat), 0 when the process is gone. */
 uint64_t proc_start_time(pid_t pid);

@@ -458,7 +458,9 @@ static const char *mode_name(enum cg_mode m)
 }
 
 /* The systemd driver's plan: one cgroup2 hierarchy whose leaf is the scope
- * systemd will make; "created" names it so that delete stops the unit. */
+ * systemd will make. "created" stays empty until systemd made the unit for
+ * us (cg_sd_start): a unit of the same name that another container owns must
+ * never be stopped by this one's delete or failed create. */
 static int plan_systemd(const struct cgroup_opts *o, cgroup_t **ret, ocirun_error_t *err)
 {
 	_cleanup_free_ char *rel = NULL;
@@ -491,7 +493,6 @@ static int plan_systemd(const struct cgroup_opts *o, cgroup_t **ret, ocirun_erro
 	memset(&infos[0].h, 0, sizeof(infos[0].h));
 	infos_free(infos, n);
 	cg->hiers[0].path = xasprintf("%s%s", cg->hiers[0].mount, rel);
-	cg->hiers[0].created = xstrdup(cg->hiers[0].path);
 	*ret = cg;
 	return 0;
 }

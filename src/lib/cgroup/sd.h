@@ -71,9 +71,10 @@ void sd_disconnect(sd_conn_t *c);
 /* The manager's root cgroup ("" for the system manager, "/user.slice/.../user@1000.service"). */
 int sd_manager_cgroup(sd_conn_t *c, char **ret, ocirun_error_t *err);
 /* StartTransientUnit(unit, "replace", props + Slice, Delegate, PIDs=[pid], ...) and
- * wait for its job. */
+ * wait for its job. *ret_made: systemd accepted the call, so the unit (if it
+ * still exists) is this caller's; false when the name was taken (UnitExists). */
 int sd_start_scope(sd_conn_t *c, const char *unit, const char *slice, pid_t pid, const struct sd_props *props,
-		   ocirun_error_t *err);
+		   bool *ret_made, ocirun_error_t *err);
 int sd_set_props(sd_conn_t *c, const char *unit, const struct sd_props *props, ocirun_error_t *err);
 /* StopUnit and wait; an unknown unit is not an error. Then ResetFailedUnit. */
 int sd_stop_unit(sd_conn_t *c, const char *unit, ocirun_error_t *err);

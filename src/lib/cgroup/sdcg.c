@@ -85,9 +85,19 @@ int cg_sd_start(cgroup_t *cg, pid_t pid, ocirun_error_t *err)
 	struct cg_sd *sd = cg->sd;
 	struct cg_hier *h = &cg->hiers[0];
 
+	bool made = false;
+	int r;
+
 	if (sd->started)
 		return 0;
-	if (conn(sd, err) < 0 || sd_start_scope(sd->conn, sd->u.unit, sd->u.slice, pid, &sd->props, err) < 0)
+	if (conn(sd, err) < 0)
+		return oerr_ret(err);
+	/* the unit is ours once systemd accepted StartTransientUnit, even if the
+	 * job then fails; before that a same-named unit is someone else's */
+	r = sd_start_scope(sd->conn, sd->u.unit, sd->u.slice, pid, &sd->props, &made, err);
+	if (made && !h->created)
+		h->created = xstrdup(h->path);
+	if (r < 0)
 		return oerr_ret(err);
 	sd->started = true;
 	cg->v2_fd = open(h->path, O_PATH | O_DIRECTORY | O_CLOEXEC);

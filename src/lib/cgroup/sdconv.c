@@ -130,34 +130,59 @@ uint64_t sd_cpu_quota_per_sec(int64_t *quota, uint64_t period)
 	return us;
 }
 
+#define MAX_NODE 65535
+
+/* One "a" or "a-b" of a list into the bit set (MAX_NODE + 1 bits); *hi gets
+ * the highest node. 0, or 1 for a node out of range, -1 for garbage. */
+static int range_bits(char *t, uint8_t *bits, uint64_t *hi)
+{
+	char *dash = strchr(t, '-');
+	uint64_t a, b;
+
+	if (dash)
+		*dash = '\0';
+	if (parse_u64(t, &a) < 0 || (dash && parse_u64(dash + 1, &b) < 0))
+		return -1;
+	if (!dash)
+		b = a;
+	if (b < a)
+		return -1;
+	if (b > MAX_NODE)
+		return 1;
+	for (uint64_t x = a; x <= b; x++)
+		bits[x / 8] |= (uint8_t)(1u << (x % 8));
+	if (b > *hi)
+		*hi = b;
+	return 0;
+}
+
+/* Straight into a bit set: a list of ranges is never expanded into numbers
+ * ("0-65535" repeated made gigabytes, found by fuzz_sdconv). */
 int sd_range_to_bits(const char *s, uint8_t **ret, size_t *ret_n, ocirun_error_t *err)
 {
-	struct cg_u64v v = {0};
-	uint8_t *b = NULL;
-	size_t n = 0;
+	_cleanup_free_ char *copy = xstrdup(s);
+	uint8_t *bits = xzalloc((MAX_NODE + 1) / 8);
+	uint64_t hi = 0;
+	bool any = false;
 
-	if (cg_parse_list(s, &v) < 0 || v.n == 0) {
-		free(v.v);
+	for (char *save = NULL, *t = strtok_r(copy, ",\n ", &save); t; t = strtok_r(NULL, ",\n ", &save)) {
+		int r = range_bits(t, bits, &hi);
+		if (r != 0) {
+			free(bits);
+			if (r > 0)
+				return oerr_msg(err, EINVAL,
+						"CPU/memory node out of range (max %d) in \"%s\"", MAX_NODE,
+						s);
+			return oerr_msg(err, EINVAL, "invalid CPU/memory node list \"%s\"", s);
+		}
+		any = true;
+	}
+	if (!any) {
+		free(bits);
 		return oerr_msg(err, EINVAL, "invalid CPU/memory node list \"%s\"", s);
 	}
-	for (size_t i = 0; i < v.n; i++) {
-		size_t byte = v.v[i] / 8;
-		if (v.v[i] > 65535) {
-			free(v.v);
-			free(b);
-			return oerr_msg(err, EINVAL, "CPU/memory node %" PRIu64 " out of range in \"%s\"",
-					v.v[i], s);
-		}
-		if (byte >= n) {
-			b = xrealloc(b, byte + 1);
-			memset(b + n, 0, byte + 1 - n);
-			n = byte + 1;
-		}
-		b[byte] |= (uint8_t)(1u << (v.v[i] % 8));
-	}
-	free(v.v);
-	*ret = b;
-	*ret_n = n;
+	*ret = xrealloc(bits, hi / 8 + 1);
+	*ret_n = hi / 8 + 1;
 	return 0;
 }
 
@@ -299,8 +324,10 @@ static int parse_number(const char *name, const char *t, char type, struct sd_pr
 	}
 	if (errno || end == t || *end)
 		goto bad;
-	if ((type == 'u' && x->v.u > UINT32_MAX) ||
-	    (type == 'i' && (x->v.i < INT32_MIN || x->v.i > INT32_MAX)))
+	if ((type == 'u' && x->v.u > UINT32_MAX) || (type == 'q' && x->v.u > UINT16_MAX) ||
+	    (type == 'y' && x->v.u > UINT8_MAX) ||
+	    (type == 'i' && (x->v.i < INT32_MIN || x->v.i > INT32_MAX)) ||
+	    (type == 'n' && (x->v.i < INT16_MIN || x->v.i > INT16_MAX)))
 		goto bad;
 	x->type = type == 'q' || type == 'y' ? 'u' : type == 'n' ? 'i' : type;
 	return 0;
@@ -348,21 +375,30 @@ static bool name_ok(const char *s)
 }
 
 /* runc's rule: a name ending in "Sec" after a lower-case letter means seconds,
- * sent as the "...USec" property in microseconds (uint64). */
+ * sent as the "...USec" property in microseconds (uint64). Seconds whose
+ * microseconds do not fit (or negative ones) are refused, where runc wraps. */
 static int sec_to_usec(const char *key, struct sd_prop *x, ocirun_error_t *err)
 {
+	const uint64_t max = UINT64_MAX / 1000000;
 	uint64_t us;
 
 	switch (x->type) {
 	case 'u':
 	case 't':
+		if (x->v.u > max)
+			goto range;
 		us = x->v.u * 1000000;
 		break;
 	case 'i':
 	case 'x':
+		if (x->v.i < 0 || (uint64_t)x->v.i > max)
+			goto range;
 		us = (uint64_t)x->v.i * 1000000;
 		break;
 	case 'd':
+		/* also false for NaN; a double this side of max converts exactly enough */
+		if (!(x->v.d >= 0 && x->v.d < (double)max))
+			goto range;
 		us = (uint64_t)(x->v.d * 1000000);
 		break;
 	default:
@@ -371,6 +407,8 @@ static int sec_to_usec(const char *key, struct sd_prop *x, ocirun_error_t *err)
 	x->type = 't';
 	x->v.u = us;
 	return 0;
+range:
+	return oerr_msg(err, ERANGE, "annotation %s: seconds out of range", key);
 }
 
 int sd_annotation_props(const struct oci_map *a, struct sd_props *p, ocirun_error_t *err)

@@ -254,9 +254,10 @@ static uint64_t now_usec(void)
 }
 
 /* Call a Start/Stop method whose reply is a job path, and wait for JobRemoved
- * of that job. The match is installed before the call, so the signal is not lost. */
+ * of that job. The match is installed before the call, so the signal is not
+ * lost. *ret_called: systemd accepted the call (a job was queued). */
 static int call_job(sd_conn_t *c, sd_bus_message *m, const char *what, const char *unit, char **ret_result,
-		    sd_bus_error *e, ocirun_error_t *err)
+		    bool *ret_called, sd_bus_error *e, ocirun_error_t *err)
 {
 	struct job_wait w = {0};
 	sd_bus_slot *slot = NULL;
@@ -272,8 +273,12 @@ static int call_job(sd_conn_t *c, sd_bus_message *m, const char *what, const cha
 	r = sd.sd_bus_call(c->bus, m, 0, e, &reply);
 	if (r < 0) {
 		sd.sd_bus_slot_unref(slot);
-		return r; /* the caller looks at e */
+		/* the caller looks at e; without a D-Bus error name, err says it */
+		if (!e->name)
+			bus_err(err, r, NULL, what, unit);
+		return r;
 	}
+	*ret_called = true;
 	r = sd.sd_bus_message_read(reply, "o", &job);
 	w.job = job ? xstrdup(job) : NULL;
 	sd.sd_bus_message_unref(reply);
@@ -354,8 +359,9 @@ static int start_msg(sd_conn_t *c, const char *unit, const char *slice, pid_t pi
 }
 
 int sd_start_scope(sd_conn_t *c, const char *unit, const char *slice, pid_t pid, const struct sd_props *props,
-		   ocirun_error_t *err)
+		   bool *ret_made, ocirun_error_t *err)
 {
+	*ret_made = false;
 	for (int attempt = 0;; attempt++) {
 		sd_bus_message *m = NULL;
 		sd_bus_error e = {0};
@@ -364,7 +370,7 @@ int sd_start_scope(sd_conn_t *c, const char *unit, const char *slice, pid_t pid,
 
 		if (r < 0)
 			return bus_err(err, r, NULL, "build StartTransientUnit for", unit);
-		r = call_job(c, m, "start", unit, &result, &e, err);
+		r = call_job(c, m, "start", unit, &result, ret_made, &e, err);
 		sd.sd_bus_message_unref(m);
 		/* a failed unit of the same name is left from before: reset it once, as runc */
 		if (r < 0 && attempt == 0 &&
@@ -412,6 +418,7 @@ int sd_stop_unit(sd_conn_t *c, const char *unit, ocirun_error_t *err)
 	sd_bus_message *m = NULL;
 	sd_bus_error e = {0};
 	_cleanup_free_ char *result = NULL;
+	bool called = false;
 	int r;
 
 	if ((r = new_call(c, &m, "StopUnit")) < 0 ||
@@ -419,7 +426,7 @@ int sd_stop_unit(sd_conn_t *c, const char *unit, ocirun_error_t *err)
 		sd.sd_bus_message_unref(m);
 		return bus_err(err, r, NULL, "build StopUnit for", unit);
 	}
-	r = call_job(c, m, "stop", unit, &result, &e, err);
+	r = call_job(c, m, "stop", unit, &result, &called, &e, err);
 	sd.sd_bus_message_unref(m);
 	if (r < 0 && sd.sd_bus_error_has_name(&e, "org.freedesktop.systemd1.NoSuchUnit")) {
 		sd.sd_bus_error_free(&e);

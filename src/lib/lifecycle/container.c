@@ -295,7 +295,13 @@ static int start_cgroup(struct creation *c, ocirun_error_t *err)
 	if (!c->cg || !cgroup_pending(c->cg))
 		return 0;
 	cgroup_resources(c, &res, &rules);
-	return cgroup_start(c->cg, c->pid, &res, err);
+	if (cgroup_start(c->cg, c->pid, &res, err) < 0)
+		return oerr_ret(err);
+	/* only now is the scope this container's: before, the unit name may be
+	 * another's, whose processes delete --force must not kill */
+	if (save_cgroup(c, err) < 0 || record_owned(c, true, err) < 0)
+		return oerr_ret(err);
+	return 0;
 }
 
 static int make_cgroup(struct creation *c, ocirun_error_t *err)
@@ -323,7 +329,7 @@ static int make_cgroup(struct creation *c, ocirun_error_t *err)
 		return oerr_ret(err);
 	}
 	if (cgroup_make(c->cg, co.rootless, &res, err) < 0 || save_cgroup(c, err) < 0 ||
-	    record_owned(c, true, err) < 0)
+	    record_owned(c, !cgroup_pending(c->cg), err) < 0)
 		return oerr_ret(err);
 	return 0;
 }
@@ -491,7 +497,8 @@ static int drive_init(struct creation *c, ocirun_error_t *err)
 
 	c->st.pid = c->pid;
 	c->st.start_time = proc_start_time(c->pid);
-	if (record_owned(c, true, err) < 0 || state_write(c->dirfd, &c->st, err) < 0)
+	if (record_owned(c, !c->cg || !cgroup_pending(c->cg), err) < 0 ||
+	    state_write(c->dirfd, &c->st, err) < 0)
 		return oerr_ret(err);
 	fault_point("create-clone");
 	if (c->plan.new_user && ns_write_id_maps(c->pid, s->linux_, err) < 0)

@@ -335,11 +335,12 @@ int process_exec(struct process_plan *pp, ocirun_error_t *err)
 	if (process_lock_down(pp, err) < 0)
 		return oerr_ret(err);
 	/* Only stdio and the --preserve-fds reach the program (CVE-2024-21626:
-	 * no runtime fd may leak into the container). */
+	 * no runtime fd may leak into the container), and of those only the fds
+	 * the caller really passed: a number it left free may hold a runtime fd. */
 	for (int fd = 3; fd < first_closed; fd++) {
 		int fl = fcntl(fd, F_GETFD);
 		if (fl >= 0)
-			fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
+			fcntl(fd, F_SETFD, fd_from_caller(fd) ? fl & ~FD_CLOEXEC : fl | FD_CLOEXEC);
 	}
 	cloexec_fds_from(first_closed);
 	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);

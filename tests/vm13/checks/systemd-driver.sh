@@ -146,6 +146,19 @@ sd_more_scenarios() {
 		sd_no_unit sdtest-$rt-6.scope /sys/fs/cgroup/system.slice/sdtest-$rt-6.scope"
 }
 
+# Two containers with one unit name: the second fails (UnitExists) and its
+# failure, and a delete --force of it, leave the first one's scope running.
+sd_same_unit() {
+	local rt="$1" bin="${SD_BIN[$1]}" d="/tmp/sd-$1" unit="sdtest-$1-7.scope"
+	sd_bundle "$d"
+	sd_cfg "$d" '.linux.cgroupsPath = "system.slice:sdtest:'"$rt"'-7"'
+	sd_res "$rt" "same unit name: second refused, first untouched" bash -c "
+		$bin --systemd-cgroup run -d -b $d sd7a-$rt && ! $bin --systemd-cgroup run -d -b $d sd7b-$rt &&
+		$bin delete -f sd7b-$rt; systemctl is-active $unit &&
+		test \"\$($bin state sd7a-$rt | jq -r .status)\" = running &&
+		$bin delete -f sd7a-$rt && sd_no_unit $unit"
+}
+
 # Rootless through the user's manager: tester (uid 1000) lingers.
 sd_rootless() {
 	local rt="$1" bin="${SD_BIN[$1]}" d="/tmp/sdr-$1" uid=1000
@@ -177,6 +190,7 @@ check "ocirun features: systemd and systemdUser" sh -c \
 for rt in "${SD_RUNTIMES[@]}"; do
 	sd_main_scenario "$rt"
 	sd_more_scenarios "$rt"
+	sd_same_unit "$rt"
 	sd_rootless "$rt"
 done
 diag "systemd driver: results, runc | ocirun"
