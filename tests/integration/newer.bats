@@ -128,6 +128,30 @@ teardown() {
 	done
 }
 
+@test "newer: linux.memoryPolicy is checked up front, in runc's words (podman matches them)" {
+	requires_ocirun
+	local -a cases=(
+		'{}|linux.memoryPolicy.mode: invalid memory policy mode ""'
+		'{"mode": "INTERLEAVE", "nodes": "0"}|linux.memoryPolicy.mode: invalid memory policy mode "INTERLEAVE"'
+		'{"mode": "MPOL_PREFERRED", "nodes": "0", "flags": ["MPOL_F_RELATIVE_NODES", "badflag"]}|linux.memoryPolicy.flags[1]: invalid memory policy flag "badflag"'
+		'{"mode": "MPOL_DEFAULT", "nodes": "0-7"}|linux.memoryPolicy.nodes: memory policy mode requires 0 nodes but got 8'
+		'{"mode": "MPOL_LOCAL", "nodes": "0"}|memory policy mode requires 0 nodes but got 1'
+		'{"mode": "MPOL_BIND"}|linux.memoryPolicy.nodes: memory policy mode requires at least one node but got 0'
+		'{"mode": "MPOL_BIND", "nodes": "0-9876543210"}|linux.memoryPolicy.nodes: invalid memory policy node 9876543210'
+		'{"mode": "MPOL_BIND", "nodes": "1-0"}|linux.memoryPolicy.nodes: invalid memory policy node list "1-0"'
+	)
+	local c
+	for c in "${cases[@]}"; do
+		update_config '.linux.memoryPolicy = ($p | fromjson)' --arg p "${c%%|*}"
+		run_rt run -b "$BUNDLE" "$ID"
+		echo "${c%%|*} -> $output"
+		[ "$status" -ne 0 ]
+		[ "${#lines[@]}" -eq 1 ]
+		assert_contains "$output" "${c#*|}"
+		assert_no_leftovers
+	done
+}
+
 @test "newer: apparmorProfile and intelRdt are refused on a host without them" {
 	requires_ocirun
 	[ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ] || skip "AppArmor is enabled here"
