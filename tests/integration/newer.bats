@@ -152,6 +152,19 @@ teardown() {
 	done
 }
 
+@test "newer: SCHED_DEADLINE with a cpuset of some CPUs names both fields, in runc's words" {
+	requires_ocirun
+	[ "$(nproc --all)" -ge 2 ] || skip "needs two CPUs"
+	update_config '.linux.resources.cpu.cpus = "0"
+		| .process.scheduler = {"policy": "SCHED_DEADLINE", "runtime": 42000, "deadline": 1000000, "period": 1000000}'
+	run_ctr true
+	[ "$status" -ne 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	assert_contains "$output" "process.scheduler: process scheduler can't be used together with AllowedCPUs"
+	assert_contains "$output" 'linux.resources.cpu.cpus "0"'
+	assert_no_leftovers
+}
+
 @test "newer: apparmorProfile and intelRdt are refused on a host without them" {
 	requires_ocirun
 	[ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ] || skip "AppArmor is enabled here"

@@ -268,8 +268,18 @@ int proc_attrs_apply(const struct oci_process *p, const struct oci_linux *l, oci
 	if (p->scheduler) {
 		if (sched_build(p->scheduler, &a, err) < 0)
 			return oerr_ret(err);
-		if (syscall(SYS_sched_setattr, 0, &a, 0) < 0)
+		if (syscall(SYS_sched_setattr, 0, &a, 0) < 0) {
+			const struct oci_resources *r = l ? l->resources : NULL;
+			const char *cpus = r && r->cpu ? r->cpu->cpus : NULL;
+			/* EPERM for a deadline policy when the affinity is not every CPU: runc's words */
+			if (errno == EPERM && cpus && *cpus)
+				return oerr(
+				    err, errno,
+				    "process.scheduler: process scheduler can't be used together with "
+				    "AllowedCPUs (linux.resources.cpu.cpus \"%s\"): sched_setattr(%s)",
+				    cpus, p->scheduler->policy);
 			return oerr(err, errno, "process.scheduler: sched_setattr(%s)", p->scheduler->policy);
+		}
 	}
 	if (p->io_priority) {
 		int prio = (ioprio_class(p->io_priority->class) << 13) | p->io_priority->priority;
