@@ -482,14 +482,13 @@ static int drive_init(struct creation *c, ocirun_error_t *err)
 		return oerr_ret(err);
 	if (netdev_move(s->linux_, c->pid, err) < 0)
 		return oerr_ret(err);
-	if (idmap_send(&c->idmap, c->bundle, c->pid, c->sync_fd, err) < 0)
-		return oerr_prefix(err, "config.json");
 	if (sync_send(c->sync_fd, SYNC_GO, c->pid, NULL, 0, -1, err) < 0)
 		return oerr_ret(err);
 	fault_point("create-go");
+	if (mount_sources_serve(&c->idmap, c->bundle, c->pid, c->sync_fd, err) < 0)
+		return oerr_ret(err);
 	if (has_runtime_hooks(s)) {
-		if (sync_expect(c->sync_fd, SYNC_MOUNTS_DONE, &m, err) < 0 ||
-		    run_runtime_hooks(c, s->hooks, err) < 0 ||
+		if (run_runtime_hooks(c, s->hooks, err) < 0 ||
 		    sync_send_simple(c->sync_fd, SYNC_HOOKS_DONE, err) < 0)
 			return oerr_ret(err);
 	}
@@ -559,6 +558,7 @@ static int do_create(struct creation *c, ocirun_error_t *err)
 	    .no_pivot = c->o->no_pivot,
 	    .no_new_keyring = c->o->no_new_keyring,
 	    .runtime_hooks = has_runtime_hooks(c->spec),
+	    .ask_sources = geteuid() == 0,
 	    .tty_proxied = !c->o->console_socket,
 	    .preserve_fds = c->o->preserve_fds,
 	    .seccomp = c->seccomp,

@@ -199,9 +199,7 @@ static void init_namespaces(struct init_ctx *c, pid_t *host_pid)
 	ocirun_error_t err = {0};
 	struct sync_msg m;
 
-	/* the idmapped trees come first, made by the runtime in our mount namespace */
-	if (idmap_receive(c->sync_fd, s, &c->idmap_fds, &err) < 0 ||
-	    sync_expect(c->sync_fd, SYNC_GO, &m, &err) < 0)
+	if (sync_expect(c->sync_fd, SYNC_GO, &m, &err) < 0)
 		init_fail(c, &err);
 	*host_pid = m.hdr.code;
 	/* The time offsets go in before the id switch: the switch makes us not dumpable, and our
@@ -282,20 +280,16 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 	 * container process can exist before this point. */
 	if (set_not_dumpable(&err) < 0)
 		init_fail(c, &err);
-	fc.idmap_fds = c->idmap_fds;
+	if (c->ask_sources) {
+		fc.ask_source = mount_source_ask;
+		fc.ask_arg = &c->sync_fd;
+	}
 	if (c->plan->has_mnt && fs_prepare_rootfs(&fc, &err) < 0)
 		init_fail(c, &err);
-	/* attached now (or never: no mount namespace is refused before clone); none may reach the
-	 * program through --preserve-fds */
-	idmap_fds_close(c->idmap_fds, s->n_mounts);
-	c->idmap_fds = NULL;
-	fc.idmap_fds = NULL;
 	fault_point("init-mounts");
-	if (c->runtime_hooks) {
-		if (sync_send_simple(c->sync_fd, SYNC_MOUNTS_DONE, &err) < 0 ||
-		    sync_expect(c->sync_fd, SYNC_HOOKS_DONE, &m, &err) < 0)
-			init_fail(c, &err);
-	}
+	if (sync_send_simple(c->sync_fd, SYNC_MOUNTS_DONE, &err) < 0 ||
+	    (c->runtime_hooks && sync_expect(c->sync_fd, SYNC_HOOKS_DONE, &m, &err) < 0))
+		init_fail(c, &err);
 	st_json = state_json(c, host_pid, "creating");
 	if (s->hooks && hooks_run(s->hooks->create_container, s->hooks->n_create_container, "createContainer",
 				  st_json, &err) < 0)

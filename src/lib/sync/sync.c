@@ -16,7 +16,8 @@ static const char *const type_names[SYNC_TYPE_MAX] = {
     [SYNC_HOOKS_DONE] = "HOOKS_DONE",
     [SYNC_CONSOLE] = "CONSOLE",
     [SYNC_SECCOMP_FD] = "SECCOMP_FD",
-    [SYNC_IDMAP] = "IDMAP",
+    [SYNC_MOUNT_FD] = "MOUNT_FD",
+    [SYNC_MOUNT_ASK] = "MOUNT_ASK",
     [SYNC_READY] = "READY",
     [SYNC_START] = "START",
     [SYNC_ERROR] = "ERROR",
@@ -115,7 +116,8 @@ int sync_recv(int sock, struct sync_msg *m, ocirun_error_t *err)
 	return 0;
 }
 
-int sync_expect(int sock, enum sync_type want, struct sync_msg *m, ocirun_error_t *err)
+int sync_expect_either(int sock, enum sync_type want, enum sync_type other, struct sync_msg *m,
+		       ocirun_error_t *err)
 {
 	for (;;) {
 		if (sync_recv(sock, m, err) < 0)
@@ -132,12 +134,20 @@ int sync_expect(int sock, enum sync_type want, struct sync_msg *m, ocirun_error_
 				close(m->fd);
 			return oerr_msg(err, m->hdr.code > 0 ? m->hdr.code : EIO, "%s", m->payload);
 		default:
-			if (m->hdr.type == (uint32_t)want)
+			if (m->hdr.type == (uint32_t)want || m->hdr.type == (uint32_t)other)
 				return 0;
 			if (m->fd >= 0)
 				close(m->fd);
-			return oerr_msg(err, EPROTO, "sync: expected %s, got %s", sync_type_name(want),
-					sync_type_name(m->hdr.type));
+			if (want == other)
+				return oerr_msg(err, EPROTO, "sync: expected %s, got %s",
+						sync_type_name(want), sync_type_name(m->hdr.type));
+			return oerr_msg(err, EPROTO, "sync: expected %s or %s, got %s", sync_type_name(want),
+					sync_type_name(other), sync_type_name(m->hdr.type));
 		}
 	}
+}
+
+int sync_expect(int sock, enum sync_type want, struct sync_msg *m, ocirun_error_t *err)
+{
+	return sync_expect_either(sock, want, want, m, err);
 }

@@ -12,15 +12,17 @@
  *                            path first; it sends PID, then exits)
  *     <-------------------------------------- PID(init pid)      [intermediate only]
  *   write uid/gid maps, enter cgroup
- *   IDMAP(i) + fd, per idmapped mount ------->   kept until the mounts  [mounts[].uidMappings,
- *    (sent by a helper in the init's mount                                idmap, ridmap]
- *     namespace, which made the tree there)
  *   GO -------------------------------------->
  *                                               setuid(0) in userns, cgroupns,
- *                                               mounts, devices
- *     <-------------------------------------- MOUNTS_DONE        [only with prestart/
- *   prestart + createRuntime hooks                                 createRuntime hooks]
- *   HOOKS_DONE ------------------------------>
+ *                                               mounts, devices; per mount that
+ *                                               needs a source from the host side:
+ *     <-------------------------------------- MOUNT_ASK(i)       [idmapped; a bind source
+ *   a helper in the init's mount namespace                         the init cannot reach]
+ *   opens the source or makes the tree:
+ *   MOUNT_FD(i) + fd ------------------------>   mounted at once
+ *     <-------------------------------------- MOUNTS_DONE
+ *   prestart + createRuntime hooks                                [only with prestart/
+ *   HOOKS_DONE ------------------------------>                     createRuntime hooks]
  *                                               createContainer hooks, pivot_root
  *     <-------------------------------------- CONSOLE + fd       [process.terminal]
  *                                               sysctl, hostname, masked/ro paths,
@@ -52,9 +54,10 @@ enum sync_type {
 	SYNC_SECCOMP_FD, /* carries an fd: the seccomp notify listener */
 	SYNC_READY,
 	SYNC_START,
-	SYNC_ERROR, /* code = errno, payload = message */
-	SYNC_LOG,   /* code = level, payload = text */
-	SYNC_IDMAP, /* code = mount index; carries an fd: a detached idmapped tree */
+	SYNC_ERROR,     /* code = errno, payload = message */
+	SYNC_LOG,       /* code = level, payload = text */
+	SYNC_MOUNT_FD,  /* code = mount index; carries an fd: the source, or a detached idmapped tree */
+	SYNC_MOUNT_ASK, /* code = mount index */
 	SYNC_TYPE_MAX
 };
 
@@ -90,6 +93,9 @@ int sync_recv(int sock, struct sync_msg *m, ocirun_error_t *err);
  * ERROR frames become err; anything but `want` is an order error. The fd of
  * the frame, if any, is in m->fd (the caller owns it). */
 int sync_expect(int sock, enum sync_type want, struct sync_msg *m, ocirun_error_t *err);
+/* The same, where either of two frames may come next (m->hdr.type says which). */
+int sync_expect_either(int sock, enum sync_type want, enum sync_type other, struct sync_msg *m,
+		       ocirun_error_t *err);
 /* Decoder check for one raw frame (for tests and the fuzz target). */
 int sync_decode(const void *buf, size_t len, struct sync_msg *m, ocirun_error_t *err);
 
