@@ -70,7 +70,22 @@ teardown() {
 	update_config '.linux.resources.pids = {"limit": 0}'
 	set_args sleep 1000
 	start_detached
-	assert_eq "$(cat "$(cgroup_dir "$(ctr_pid "$ID")" pids)/pids.max")" 1 pids.max
+	local f
+	f="$(cgroup_dir "$(ctr_pid "$ID")" pids)/pids.max"
+	assert_eq "$(cat "$f")" 1 pids.max
+	# update: a given --pids-limit is applied, 0 too (runc 1.5); not given leaves it alone
+	rt update --pids-limit -1 "$ID"
+	assert_eq "$(cat "$f")" max "after --pids-limit -1"
+	rt update --pids-limit 0 "$ID"
+	assert_eq "$(cat "$f")" 1 "after --pids-limit 0"
+	rt update --memory-reservation 0 "$ID"
+	assert_eq "$(cat "$f")" 1 "after an update without --pids-limit"
+	echo '{"pids": {"limit": 7}}' >"$TEST_TMP/res.json"
+	rt update -r "$TEST_TMP/res.json" "$ID"
+	assert_eq "$(cat "$f")" 7 "after -r limit 7"
+	echo '{"pids": {"limit": 0}}' >"$TEST_TMP/res.json"
+	rt update -r "$TEST_TMP/res.json" "$ID"
+	assert_eq "$(cat "$f")" 1 "after -r limit 0"
 }
 
 @test "cgroups: memory limit" {
