@@ -471,9 +471,14 @@ TEST(absolute_and_update)
 	for (size_t i = 0; dirs[i]; i++)
 		CHECK(is_dir(dirs[i]));
 	CHECK_FILE(cg, "pids", "pids.max", "10");
-	p.limit = 0; /* <= 0 is no limit */
+	p.limit = -1; /* < 0 is no limit */
 	CHECK(cgroup_update(cg, &res, &err) == 0);
 	CHECK_FILE(cg, "pids", "pids.max", "max");
+	p.limit = 0; /* a limit of 1, on update too (runc 1.5) */
+	CHECK(cgroup_update(cg, &res, &err) == 0);
+	CHECK_FILE(cg, "pids", "pids.max", "1");
+	p.limit = -1;
+	CHECK(cgroup_update(cg, &res, &err) == 0);
 
 	/* checkBeforeUpdate refuses a limit below what is in use. */
 	struct toucher t = spawn_toucher();
