@@ -109,7 +109,7 @@ struct ocirun_update_opts {
 	const char *cpu_shares, *cpu_quota, *cpu_period, *cpu_rt_runtime, *cpu_rt_period;
 	const char *cpu_burst, *cpu_idle; /* applied when given, 0 too (runc 1.5) */
 	const char *cpuset_cpus, *cpuset_mems;
-	int64_t pids_limit; /* -1 unlimited, 0 a limit of 1 (runc 1.5) */
+	int64_t pids_limit;  /* -1 unlimited, 0 a limit of 1 (runc 1.5) */
 	bool pids_limit_set; /* --pids-limit given: applied, 0 too */
 	int64_t blkio_weight;
 	const char *l3_cache_schema, *mem_bw_schema; /* Intel RDT: refused */

@@ -175,6 +175,22 @@ teardown() {
 	assert_eq "$output" opened
 }
 
+@test "cgroups: a linux.devices node is made but opened only if resources.devices allows it (rwa taken), as runc" {
+	[ -c /dev/fuse ] || skip "needs /dev/fuse on the host"
+	update_config '.linux.devices = [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229}]'
+	set_args sh -c 'exec 2>&1; stat -c "%t:%T" /dev/fuse; exec 3<>/dev/fuse && echo opened'
+	run_ctr
+	[ "$status" -ne 0 ]
+	assert_eq "${lines[0]}" "a:e5"
+	assert_contains "$output" "Operation not permitted"
+	assert_not_contains "$output" opened
+	# runc's tests write access "rwa": the "a" means nothing and is ignored
+	update_config '.linux.resources.devices += [{"allow": true, "type": "c", "major": 10, "minor": 229, "access": "rwa"}]'
+	run_ctr
+	[ "$status" -eq 0 ]
+	assert_eq "${lines[1]}" opened
+}
+
 @test "cgroups: the default devices (null, zero, tty...) are allowed" {
 	# `true` takes the redirection: a failed one is not fatal to the shell.
 	set_args sh -c 'exec 2>&1; for d in null zero full random urandom tty; do true 3<>/dev/$d && echo "$d ok"; done; true'

@@ -211,9 +211,11 @@ static int record_owned(struct creation *c, bool cgroup_made, ocirun_error_t *er
 }
 
 /* The device cgroup rules runc applies: the config's rules, then what
- * every container needs (the default /dev nodes, ptys, mknod of anything),
- * then each linux.devices node. The v1 driver replays the list in order and
- * the v2 eBPF program lets the last match win, so appending allows works. */
+ * every container needs (the default /dev nodes, ptys, mknod of anything).
+ * A linux.devices node gets no rule of its own: it is made in /dev, but
+ * opening it takes a linux.resources.devices allow, as in runc (a config
+ * may list /dev/kmsg and deny it). The v1 driver replays the list in order
+ * and the v2 eBPF program lets the last match win, so appending allows works. */
 static struct oci_device_cgroup *device_rules(const struct oci_spec *s, size_t *ret_n)
 {
 	static const struct {
@@ -226,8 +228,8 @@ static struct oci_device_cgroup *device_rules(const struct oci_spec *s, size_t *
 	    {"c", 5, 1, "rwm"}, {"c", 136, -1, "rwm"}, {"c", 5, 2, "rwm"}, {"c", 10, 200, "rwm"},
 	};
 	const struct oci_resources *r = s->linux_ ? s->linux_->resources : NULL;
-	size_t n_spec = r ? r->n_devices : 0, n_dev = s->linux_ ? s->linux_->n_devices : 0, n = 0;
-	struct oci_device_cgroup *v = xzalloc((n_spec + ARRAY_SIZE(defaults) + n_dev) * sizeof(*v));
+	size_t n_spec = r ? r->n_devices : 0, n = 0;
+	struct oci_device_cgroup *v = xzalloc((n_spec + ARRAY_SIZE(defaults)) * sizeof(*v));
 
 	for (size_t i = 0; i < n_spec; i++)
 		v[n++] = r->devices[i];
@@ -241,20 +243,6 @@ static struct oci_device_cgroup *device_rules(const struct oci_spec *s, size_t *
 		    .minor = defaults[i].minor,
 		    .access = (char *)defaults[i].access,
 		};
-	for (size_t i = 0; i < n_dev; i++) {
-		const struct oci_device *d = &s->linux_->devices[i];
-		if (!d->type || (d->type[0] != 'c' && d->type[0] != 'b' && d->type[0] != 'u'))
-			continue;
-		v[n++] = (struct oci_device_cgroup){
-		    .allow = true,
-		    .type = d->type[0] == 'b' ? "b" : "c",
-		    .has_major = true,
-		    .major = d->major,
-		    .has_minor = true,
-		    .minor = d->minor,
-		    .access = "rwm",
-		};
-	}
 	*ret_n = n;
 	return v;
 }
