@@ -70,6 +70,7 @@ struct ocirun_exec_opts {
 	const char *pidfd_socket; /* --pidfd-socket: a pidfd of the process is sent there */
 	bool detach;
 	bool ignore_paused;
+	char **sub_cgroups; /* --cgroup: runc's "[controller[,controller...]:]path", repeatable */
 };
 /* Run a new process in a running container; *ret_status is its exit code
  * (0 when detached). */

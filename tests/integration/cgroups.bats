@@ -191,6 +191,18 @@ teardown() {
 	assert_eq "${lines[1]}" opened
 }
 
+@test "cgroups: the cgroup mount is read-only with \"ro\" (the default config) and writable without it" {
+	requires_ocirun
+	requires cgroup_v1 memory
+	set_args sh -c 'mkdir /sys/fs/cgroup/memory/sub && rmdir /sys/fs/cgroup/memory/sub && echo made'
+	run_ctr
+	assert_contains "$output" "Read-only file system"
+	update_config '.mounts |= map(if .type == "cgroup" then .options -= ["ro"] else . end)'
+	run_ctr
+	[ "$status" -eq 0 ]
+	assert_eq "$output" made
+}
+
 @test "cgroups: the default devices (null, zero, tty...) are allowed" {
 	# `true` takes the redirection: a failed one is not fatal to the shell.
 	set_args sh -c 'exec 2>&1; for d in null zero full random urandom tty; do true 3<>/dev/$d && echo "$d ok"; done; true'

@@ -226,7 +226,12 @@ static int spawn_exec(struct execution *x, const struct ocirun_exec_opts *eo, oc
 	if (mid == 0)
 		intermediate(x, pair[1], eo);
 	close(pair[1]);
-	if (x->o.cg && cgroup_enter(x->o.cg, mid, err) < 0) {
+	if (!x->o.cg && eo->sub_cgroups && eo->sub_cgroups[0]) {
+		kill(mid, SIGKILL);
+		waitpid(mid, NULL, 0);
+		return oerr_msg(err, EINVAL, "exec --cgroup: the container has no cgroup of its own");
+	}
+	if (x->o.cg && cgroup_enter_sub(x->o.cg, mid, eo->sub_cgroups, err) < 0) {
 		kill(mid, SIGKILL);
 		waitpid(mid, NULL, 0);
 		return oerr_prefix(err, "exec");
