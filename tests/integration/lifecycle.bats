@@ -203,6 +203,20 @@ RFC3339='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-
 	done
 }
 
+@test "lifecycle: kill TERM (or INT, HUP) ends a created container, as runc's init exits on it" {
+	set_args sleep 1000
+	local sig
+	for sig in TERM INT HUP; do
+		create_ctr "$ID-$sig"
+		[ "$(ctr_status "$ID-$sig")" = created ]
+		run rt kill "$ID-$sig" "$sig"
+		[ "$status" -eq 0 ]
+		wait_for_status "$ID-$sig" stopped
+		rt delete "$ID-$sig"
+		assert_no_leftovers "$ID-$sig"
+	done
+}
+
 @test "lifecycle: kill without a signal sends SIGTERM" {
 	share_dir
 	trap_term_args "$ID"

@@ -155,12 +155,37 @@ int process_setup_terminal(int sync_fd, const struct oci_box *size, bool bind_co
  * writer existed, so poll() reports nothing until `start` writes one byte.
  * exec.done (fifo_hold_fd, close-on-exec) then tells `start` that execve
  * came: one byte right before it, POLLHUP on start's read end with it. */
+static void exit_on_signal(int sig)
+{
+	_exit(128 + sig);
+}
+
+/* While a created container waits for `start`, the signals that end a process by default end
+ * it: the init is pid 1 of its namespace, to which the kernel delivers none of them without a
+ * handler, so SIGTERM (`kill`, a pidfd from --pidfd-socket) was ignored. runc's init (Go,
+ * which handles every signal) exits on them. The handlers go at execve, or before it (set). */
+static void exit_on_signals(bool set)
+{
+	static const int sigs[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM};
+	static sigset_t old_mask;
+	struct sigaction sa = {.sa_handler = set ? exit_on_signal : SIG_DFL};
+	sigset_t unblock;
+
+	sigemptyset(&unblock);
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++) {
+		sigaction(sigs[i], &sa, NULL);
+		sigaddset(&unblock, sigs[i]);
+	}
+	sigprocmask(set ? SIG_UNBLOCK : SIG_SETMASK, set ? &unblock : &old_mask, set ? &old_mask : NULL);
+}
+
 static int wait_for_start(struct init_ctx *c, ocirun_error_t *err)
 {
 	struct sync_msg m;
 
 	if (c->fifo_fd < 0)
 		return sync_expect(c->sync_fd, SYNC_START, &m, err);
+	exit_on_signals(true);
 	for (;;) {
 		struct pollfd p = {.fd = c->fifo_fd, .events = POLLIN};
 		char b;
@@ -172,6 +197,7 @@ static int wait_for_start(struct init_ctx *c, ocirun_error_t *err)
 		if (read(c->fifo_fd, &b, 1) == 1)
 			break;
 	}
+	exit_on_signals(false);
 	close(c->fifo_fd);
 	return 0;
 }
