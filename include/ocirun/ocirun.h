@@ -12,6 +12,7 @@
 
 struct ocirun_ctx {
 	const char *root;    /* state root, default /run/ocirun */
+	bool root_given;     /* --root: list fails when it is missing (the default may be) */
 	bool systemd_cgroup; /* --systemd-cgroup */
 	int rootless;        /* -1 auto, 0 false, 1 true */
 	bool debug;
