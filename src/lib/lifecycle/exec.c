@@ -123,7 +123,10 @@ static int build_process(struct execution *x, const struct ocirun_exec_opts *eo,
 		strv_append_all(&c->bounding, eo->caps);
 		strv_append_all(&c->effective, eo->caps);
 		strv_append_all(&c->permitted, eo->caps);
-		strv_append_all(&c->ambient, eo->caps);
+		/* ambient only where the config has an inheritable set, as runc: the kernel
+		 * raises an ambient cap only if it is inheritable */
+		if (c->inheritable)
+			strv_append_all(&c->ambient, eo->caps);
 	}
 	if (eo->no_new_privs)
 		p->no_new_privileges = true;
