@@ -203,6 +203,18 @@ teardown() {
 	assert_eq "$output" made
 }
 
+@test "cgroups: a unified key whose controller is a v1 one here is an invalid configuration (runc's words)" {
+	requires_ocirun
+	requires cgroup_v1 memory
+	cgroup_v1 memory || skip "needs memory on cgroup v1"
+	update_config '.linux.resources.unified = {"memory.min": "131072"}'
+	run_rt run -b "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	assert_contains "$output" 'linux.resources.unified["memory.min"]: invalid configuration: the memory controller is not in the cgroup v2 hierarchy'
+	assert_no_leftovers
+}
+
 @test "cgroups: the default devices (null, zero, tty...) are allowed" {
 	# `true` takes the redirection: a failed one is not fatal to the shell.
 	set_args sh -c 'exec 2>&1; for d in null zero full random urandom tty; do true 3<>/dev/$d && echo "$d ok"; done; true'

@@ -596,8 +596,11 @@ TEST(invalid_values_leave_nothing)
 	memset(&r, 0, sizeof(r));
 	r.unified.items = &kv;
 	r.unified.n = 1;
-	/* hybrid: unified keys go to the cgroup2 dir, where memory is not. */
-	check_fails_clean("unified", &r, "linux.resources.unified[\"memory.max\"]: write \"memory.max\"");
+	/* hybrid: unified keys go to the cgroup2 dir, where memory is not (runc: "invalid configuration") */
+	check_fails_clean(
+	    "unified", &r,
+	    "linux.resources.unified[\"memory.max\"]: invalid configuration: the memory controller is "
+	    "not in the cgroup v2 hierarchy (on this host it is a cgroup v1 one)");
 	memset(&r, 0, sizeof(r));
 	r.memory = &sw;
 	check_fails_clean("swappiness", &r, "linux.resources.memory.swappiness: invalid value 101");
