@@ -276,6 +276,17 @@ teardown() {
 	assert_no_leftovers
 }
 
+@test "newer: SCMP_ACT_NOTIFY with no agent at listenerPath fails in runc's words, nothing left" {
+	requires_ocirun
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": $p,
+		"syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]}' --arg p "$TEST_TMP/no-agent.sock"
+	run_rt run -b "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "linux.seccomp.listenerPath: failed to connect with seccomp agent"
+	assert_contains "$output" "No such file or directory"
+	assert_no_leftovers
+}
+
 @test "newer: without a mount namespace the root is chroot'ed and nothing is mounted on the host" {
 	requires_ocirun
 	update_config '.linux.namespaces = [{"type": "pid"}, {"type": "uts"}]'

@@ -440,7 +440,9 @@ static int send_to_listener(struct creation *c, const struct oci_seccomp *sc, in
 	strcpy(sa.sun_path, sc->listener_path);
 	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (sock < 0 || connect(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return oerr(err, errno, "linux.seccomp.listenerPath: connect \"%s\"", sc->listener_path);
+		return oerr(err, errno,
+			    "linux.seccomp.listenerPath: failed to connect with seccomp agent \"%s\"",
+			    sc->listener_path);
 	iov = (struct iovec){text, len};
 	memset(cbuf, 0, sizeof(cbuf));
 	cm = CMSG_FIRSTHDR(&mh);
