@@ -12,6 +12,7 @@
 
 struct ocirun_ctx {
 	const char *root;    /* state root, default /run/ocirun */
+	bool root_given;     /* --root: list fails when it is missing (the default may be) */
 	bool systemd_cgroup; /* --systemd-cgroup */
 	int rootless;        /* -1 auto, 0 false, 1 true */
 	bool debug;
@@ -70,6 +71,7 @@ struct ocirun_exec_opts {
 	const char *pidfd_socket; /* --pidfd-socket: a pidfd of the process is sent there */
 	bool detach;
 	bool ignore_paused;
+	char **sub_cgroups; /* --cgroup: runc's "[controller[,controller...]:]path", repeatable */
 };
 /* Run a new process in a running container; *ret_status is its exit code
  * (0 when detached). */
@@ -109,7 +111,8 @@ struct ocirun_update_opts {
 	const char *cpu_shares, *cpu_quota, *cpu_period, *cpu_rt_runtime, *cpu_rt_period;
 	const char *cpu_burst, *cpu_idle; /* applied when given, 0 too (runc 1.5) */
 	const char *cpuset_cpus, *cpuset_mems;
-	int64_t pids_limit; /* -1 unlimited */
+	int64_t pids_limit;  /* -1 unlimited, 0 a limit of 1 (runc 1.5) */
+	bool pids_limit_set; /* --pids-limit given: applied, 0 too */
 	int64_t blkio_weight;
 	const char *l3_cache_schema, *mem_bw_schema; /* Intel RDT: refused */
 };

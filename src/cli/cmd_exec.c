@@ -21,7 +21,9 @@ static const char exec_help[] =
     "  -d, --detach             do not wait for the process\n"
     "  --pid-file FILE          write the process's host PID to FILE\n"
     "  --preserve-fds N         pass N extra fds (from fd 3)\n"
-    "  --ignore-paused          exec even if the container is paused\n";
+    "  --ignore-paused          exec even if the container is paused\n"
+    "  --cgroup [CTRL[,CTRL]:]PATH  run in this sub-cgroup of the container's (repeatable;\n"
+    "                           PATH alone: the hierarchies no CTRL names)\n";
 
 CMD(exec)
 {
@@ -58,7 +60,7 @@ CMD(exec)
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
-	_cleanup_strv_ char **env = NULL, **gids = NULL, **caps = NULL;
+	_cleanup_strv_ char **env = NULL, **gids = NULL, **caps = NULL, **cgroups = NULL;
 	struct ocirun_exec_opts o = {0};
 	ocirun_error_t err = {0};
 	int c, status = 0;
@@ -116,8 +118,8 @@ CMD(exec)
 			return cli_usage_error("exec",
 					       "SELinux and AppArmor labels are not supported on this host");
 		case OPT_CGROUP:
-			return cli_usage_error(
-			    "exec", "--cgroup is not supported: exec joins the container's cgroup");
+			strv_push(&cgroups, optarg);
+			break;
 		case 'h':
 			exit(cli_help("exec", exec_help));
 		default:
@@ -131,6 +133,7 @@ CMD(exec)
 		optind++;
 	o.args = argv + optind;
 	o.env = env;
+	o.sub_cgroups = cgroups;
 	o.additional_gids = gids;
 	o.caps = caps;
 	/* as runc: 255 when exec itself failed, so that it differs from any status of the process */

@@ -95,6 +95,7 @@ CMD(update)
 		case OPT_PIDS:
 			if (ocirun_update_int_flag("pids-limit", optarg, &uo.pids_limit, &err) < 0)
 				return cli_usage_error("update", "%s", err.msg);
+			uo.pids_limit_set = true;
 			break;
 		case OPT_CPU_PERIOD:
 			uo.cpu_period = optarg;

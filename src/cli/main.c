@@ -154,7 +154,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case OPT_ROOT:
 			ctx.root = optarg;
-			root_given = true;
+			ctx.root_given = root_given = true;
 			break;
 		case OPT_LOG:
 			log_file = optarg;

@@ -70,7 +70,22 @@ teardown() {
 	update_config '.linux.resources.pids = {"limit": 0}'
 	set_args sleep 1000
 	start_detached
-	assert_eq "$(cat "$(cgroup_dir "$(ctr_pid "$ID")" pids)/pids.max")" 1 pids.max
+	local f
+	f="$(cgroup_dir "$(ctr_pid "$ID")" pids)/pids.max"
+	assert_eq "$(cat "$f")" 1 pids.max
+	# update: a given --pids-limit is applied, 0 too (runc 1.5); not given leaves it alone
+	rt update --pids-limit -1 "$ID"
+	assert_eq "$(cat "$f")" max "after --pids-limit -1"
+	rt update --pids-limit 0 "$ID"
+	assert_eq "$(cat "$f")" 1 "after --pids-limit 0"
+	rt update --memory-reservation 0 "$ID"
+	assert_eq "$(cat "$f")" 1 "after an update without --pids-limit"
+	echo '{"pids": {"limit": 7}}' >"$TEST_TMP/res.json"
+	rt update -r "$TEST_TMP/res.json" "$ID"
+	assert_eq "$(cat "$f")" 7 "after -r limit 7"
+	echo '{"pids": {"limit": 0}}' >"$TEST_TMP/res.json"
+	rt update -r "$TEST_TMP/res.json" "$ID"
+	assert_eq "$(cat "$f")" 1 "after -r limit 0"
 }
 
 @test "cgroups: memory limit" {
@@ -158,6 +173,46 @@ teardown() {
 	run_ctr
 	[ "$status" -eq 0 ]
 	assert_eq "$output" opened
+}
+
+@test "cgroups: a linux.devices node is made but opened only if resources.devices allows it (rwa taken), as runc" {
+	[ -c /dev/fuse ] || skip "needs /dev/fuse on the host"
+	update_config '.linux.devices = [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229}]'
+	set_args sh -c 'exec 2>&1; stat -c "%t:%T" /dev/fuse; exec 3<>/dev/fuse && echo opened'
+	run_ctr
+	[ "$status" -ne 0 ]
+	assert_eq "${lines[0]}" "a:e5"
+	assert_contains "$output" "Operation not permitted"
+	assert_not_contains "$output" opened
+	# runc's tests write access "rwa": the "a" means nothing and is ignored
+	update_config '.linux.resources.devices += [{"allow": true, "type": "c", "major": 10, "minor": 229, "access": "rwa"}]'
+	run_ctr
+	[ "$status" -eq 0 ]
+	assert_eq "${lines[1]}" opened
+}
+
+@test "cgroups: the cgroup mount is read-only with \"ro\" (the default config) and writable without it" {
+	requires_ocirun
+	requires cgroup_v1 memory
+	set_args sh -c 'mkdir /sys/fs/cgroup/memory/sub && rmdir /sys/fs/cgroup/memory/sub && echo made'
+	run_ctr
+	assert_contains "$output" "Read-only file system"
+	update_config '.mounts |= map(if .type == "cgroup" then .options -= ["ro"] else . end)'
+	run_ctr
+	[ "$status" -eq 0 ]
+	assert_eq "$output" made
+}
+
+@test "cgroups: a unified key whose controller is a v1 one here is an invalid configuration (runc's words)" {
+	requires_ocirun
+	requires cgroup_v1 memory
+	cgroup_v1 memory || skip "needs memory on cgroup v1"
+	update_config '.linux.resources.unified = {"memory.min": "131072"}'
+	run_rt run -b "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	assert_contains "$output" 'linux.resources.unified["memory.min"]: invalid configuration: the memory controller is not in the cgroup v2 hierarchy'
+	assert_no_leftovers
 }
 
 @test "cgroups: the default devices (null, zero, tty...) are allowed" {

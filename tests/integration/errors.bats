@@ -114,11 +114,27 @@ ocirun_error() {
 	assert_contains "$stderr" CAP_NO_SUCH_THING
 }
 
-@test "errors: an unknown capability fails the container (ocirun)" {
+@test "errors: an unknown capability is ignored with a warning, as runtime-spec and runc say" {
 	requires_ocirun
+	local known
+	known="$(config_cap_mask bounding)"
 	update_config '.process.capabilities.bounding += ["CAP_NO_SUCH_THING"]'
-	create_fails
-	ocirun_error process.capabilities.bounding CAP_NO_SUCH_THING
+	run_ctr_sep sh -c 'grep CapBnd /proc/self/status'
+	[ "$status" -eq 0 ]
+	assert_contains "$stderr" 'process.capabilities.bounding: ignoring unknown capability "CAP_NO_SUCH_THING"'
+	# the known ones are there
+	assert_eq "$output" "CapBnd:	$known"
+}
+
+@test "errors: an ambient capability that is not inheritable is skipped with runc's warning" {
+	requires_ocirun
+	update_config '.process.capabilities.inheritable = ["CAP_KILL"]
+		| .process.capabilities.ambient = ["CAP_KILL", "CAP_CHOWN"]'
+	run_ctr_sep sh -c 'grep CapAmb /proc/self/status'
+	[ "$status" -eq 0 ]
+	assert_contains "$stderr" "can't raise ambient capability CAP_CHOWN: "
+	assert_not_contains "$stderr" "CAP_KILL"
+	assert_eq "$output" "CapAmb:	$(cap_mask CAP_KILL)"
 }
 
 @test "errors: an unknown rlimit" {

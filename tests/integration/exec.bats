@@ -38,6 +38,41 @@ start_sleeper() {
 	assert_contains "$output" "$cg"
 }
 
+@test "exec --cgroup: per-controller sub-cgroups, runc's syntax and refusals" {
+	requires_ocirun
+	requires cgroup_v1 memory pids
+	cgroup_v1 pids || skip "needs pids on cgroup v1"
+	start_sleeper
+	local pid mem pids sub="s$ID"
+	pid="$(ctr_pid "$ID")"
+	mem="$(cgroup_dir "$pid" memory)" pids="$(cgroup_dir "$pid" pids)"
+	mkdir "$mem/$sub" "$pids/$sub"
+	run_rt exec --cgroup "memory:$sub" --cgroup "pids:$sub" "$ID" cat /proc/self/cgroup
+	[ "$status" -eq 0 ]
+	grep -qx "[0-9]*:memory:.*/$ID/$sub" <<<"$output"
+	grep -qx "[0-9]*:pids:.*/$ID/$sub" <<<"$output"
+	# the hierarchies no argument names: the container's cgroup
+	grep -qx "[0-9]*:freezer:.*/$ID" <<<"$output"
+	# a path alone: every hierarchy
+	run_rt exec --cgroup "/" "$ID" cat /proc/self/cgroup
+	[ "$status" -eq 0 ]
+	grep -qx "[0-9]*:memory:.*/$ID" <<<"$output"
+	run_rt exec --cgroup .. "$ID" true
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "bad sub cgroup path: .."
+	run_rt exec --cgroup memory:nonexistent "$ID" true
+	[ "$status" -ne 0 ]
+	assert_contains "$output" " adding pid "
+	assert_contains "$output" "No such file or directory"
+	run_rt exec --cgroup whaaat:/ "$ID" true
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "unknown controller whaaat"
+	run_rt exec --cgroup a --cgroup b "$ID" true
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "multiple <path> arguments"
+	rmdir "$mem/$sub" "$pids/$sub"
+}
+
 @test "exec: the process is not pid 1 and sees the init as pid 1" {
 	start_sleeper
 	run_rt exec "$ID" sh -c 'echo $$; cat /proc/1/cmdline | tr "\0" " "'

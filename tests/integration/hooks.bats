@@ -171,6 +171,15 @@ add_start_hook() {
 	assert_eq "$(cat "$TEST_TMP/args.out")" "zero|one|bar"
 }
 
+@test "hooks: a hook killed by a signal is named with the signal, in Go's (runc's) words" {
+	requires_ocirun
+	update_config '.hooks = {"createRuntime": [{"path": "/bin/sh", "args": ["sh", "-c", "kill -SYS $$"]}]}'
+	run_ctr true
+	[ "$status" -ne 0 ]
+	assert_contains "$output" 'error running createRuntime hook #0: "/bin/sh": killed by signal 31 (bad system call)'
+	assert_no_leftovers
+}
+
 @test "hooks: startContainer hooks run under the container's seccomp filter" {
 	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
 			"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]}

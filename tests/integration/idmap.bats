@@ -170,6 +170,21 @@ MAP_G='[{"containerID": 0, "hostID": 3000, "size": 1001}]'
 	assert_no_leftovers
 }
 
+@test "idmap: a source below an earlier mount is taken once that mount is made, in config order" {
+	mkdir -p "$BUNDLE/rootfs/mnt" "$BUNDLE/rootfs/v"
+	add_bind "$VOL" /mnt rbind
+	# the source is a host path inside the root: what shows there is the bind just made
+	add_mount "$(jq -n --arg s "$BUNDLE/rootfs/mnt" \
+		'{"destination": "/v", "type": "bind", "source": $s, "options": ["rbind"]}')"
+	update_config '.mounts[-1].uidMappings = $u | .mounts[-1].gidMappings = $g' \
+		--argjson u "$MAP_U" --argjson g "$MAP_G"
+	run_ctr sh -c 'stat -c "%n %u %g" /v/root0 /v/u1000'
+	[ "$status" -eq 0 ]
+	assert_contains "$output" "/v/root0 2000 3000"
+	assert_contains "$output" "/v/u1000 3000 4000"
+	assert_no_leftovers
+}
+
 @test "idmap: features reports idmap and lists the options (and the LSMs it implements)" {
 	requires_ocirun
 	run_rt features

@@ -126,6 +126,14 @@ RFC3339='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-
 	jq -e '. == null or . == []' <<<"$output" >/dev/null
 }
 
+@test "lifecycle: list with a --root that does not exist fails, as in runc" {
+	run "$RUNTIME" --root "$TEST_TMP/no-such-root" list
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "$TEST_TMP/no-such-root"
+	assert_contains "$output" "No such file or directory"
+	[ ! -e "$TEST_TMP/no-such-root" ]
+}
+
 @test "lifecycle: starting a container twice fails" {
 	set_args sleep 1000
 	create_ctr
@@ -199,6 +207,20 @@ RFC3339='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-
 		wait_for_status "$ID-$sig" stopped
 		run rt delete "$ID-$sig"
 		[ "$status" -eq 0 ]
+		assert_no_leftovers "$ID-$sig"
+	done
+}
+
+@test "lifecycle: kill TERM (or INT, HUP) ends a created container, as runc's init exits on it" {
+	set_args sleep 1000
+	local sig
+	for sig in TERM INT HUP; do
+		create_ctr "$ID-$sig"
+		[ "$(ctr_status "$ID-$sig")" = created ]
+		run rt kill "$ID-$sig" "$sig"
+		[ "$status" -eq 0 ]
+		wait_for_status "$ID-$sig" stopped
+		rt delete "$ID-$sig"
 		assert_no_leftovers "$ID-$sig"
 	done
 }

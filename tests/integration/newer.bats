@@ -128,6 +128,43 @@ teardown() {
 	done
 }
 
+@test "newer: linux.memoryPolicy is checked up front, in runc's words (podman matches them)" {
+	requires_ocirun
+	local -a cases=(
+		'{}|linux.memoryPolicy.mode: invalid memory policy mode ""'
+		'{"mode": "INTERLEAVE", "nodes": "0"}|linux.memoryPolicy.mode: invalid memory policy mode "INTERLEAVE"'
+		'{"mode": "MPOL_PREFERRED", "nodes": "0", "flags": ["MPOL_F_RELATIVE_NODES", "badflag"]}|linux.memoryPolicy.flags[1]: invalid memory policy flag "badflag"'
+		'{"mode": "MPOL_DEFAULT", "nodes": "0-7"}|linux.memoryPolicy.nodes: memory policy mode requires 0 nodes but got 8'
+		'{"mode": "MPOL_LOCAL", "nodes": "0"}|memory policy mode requires 0 nodes but got 1'
+		'{"mode": "MPOL_BIND"}|linux.memoryPolicy.nodes: memory policy mode requires at least one node but got 0'
+		'{"mode": "MPOL_BIND", "nodes": "0-9876543210"}|linux.memoryPolicy.nodes: invalid memory policy node 9876543210'
+		'{"mode": "MPOL_BIND", "nodes": "1-0"}|linux.memoryPolicy.nodes: invalid memory policy node list "1-0"'
+	)
+	local c
+	for c in "${cases[@]}"; do
+		update_config '.linux.memoryPolicy = ($p | fromjson)' --arg p "${c%%|*}"
+		run_rt run -b "$BUNDLE" "$ID"
+		echo "${c%%|*} -> $output"
+		[ "$status" -ne 0 ]
+		[ "${#lines[@]}" -eq 1 ]
+		assert_contains "$output" "${c#*|}"
+		assert_no_leftovers
+	done
+}
+
+@test "newer: SCHED_DEADLINE with a cpuset of some CPUs names both fields, in runc's words" {
+	requires_ocirun
+	[ "$(nproc --all)" -ge 2 ] || skip "needs two CPUs"
+	update_config '.linux.resources.cpu.cpus = "0"
+		| .process.scheduler = {"policy": "SCHED_DEADLINE", "runtime": 42000, "deadline": 1000000, "period": 1000000}'
+	run_ctr true
+	[ "$status" -ne 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	assert_contains "$output" "process.scheduler: process scheduler can't be used together with AllowedCPUs"
+	assert_contains "$output" 'linux.resources.cpu.cpus "0"'
+	assert_no_leftovers
+}
+
 @test "newer: apparmorProfile and intelRdt are refused on a host without them" {
 	requires_ocirun
 	[ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ] || skip "AppArmor is enabled here"
@@ -166,6 +203,34 @@ teardown() {
 	# it left the host's namespace (and, a veth end, died with the container's)
 	run ip link show "$host"
 	[ "$status" -ne 0 ]
+}
+
+@test "newer: linux.netDevices into a network namespace joined by path keeps the link's addresses" {
+	requires_ocirun
+	local host="oci${BATS_TEST_NUMBER}a$$" peer="oci${BATS_TEST_NUMBER}b$$" holder
+	host="${host:0:15}" peer="${peer:0:15}"
+	ip link add "$host" type veth peer name "$peer" || skip "cannot create a veth pair here"
+	on_teardown ip link del "$peer"
+	unshare --net sleep 1000 &
+	holder=$!
+	track_pid "$holder"
+	wait_for_file "/proc/$holder/ns/net"
+	until [ "$(readlink "/proc/$holder/ns/net")" != "$(readlink /proc/self/ns/net)" ]; do sleep 0.05; done
+	# a global address (kept, with its broadcast) and a host-scoped one (dropped, as runc does)
+	ip address add 169.254.169.77/24 broadcast 169.254.169.255 dev "$host"
+	ip address add 127.0.0.33/8 dev "$host"
+	add_ns network "/proc/$holder/ns/net"
+	update_config '.linux.netDevices = {($h): {"name": "ctr0"}}' --arg h "$host"
+	set_args sh -c 'ip -o address show dev ctr0; ip -o link show ctr0'
+	run_ctr
+	[ "$status" -eq 0 ]
+	assert_contains "$output" "inet 169.254.169.77/24 brd 169.254.169.255 scope global ctr0"
+	assert_not_contains "$output" "127.0.0.33"
+	[[ "$output" =~ ctr0@[^:]*:\ \<[^\>]*UP ]]
+	# the link stays in the namespace, which the container does not own
+	run nsenter -t "$holder" -n ip -o address show dev ctr0
+	[ "$status" -eq 0 ]
+	assert_contains "$output" "169.254.169.77/24"
 }
 
 @test "newer: linux.netDevices naming a missing host link is refused before anything exists" {
@@ -208,6 +273,17 @@ teardown() {
 	run_rt run -b "$BUNDLE" "$ID"
 	[ "$status" -ne 0 ]
 	assert_contains "$output" "listenerPath"
+	assert_no_leftovers
+}
+
+@test "newer: SCMP_ACT_NOTIFY with no agent at listenerPath fails in runc's words, nothing left" {
+	requires_ocirun
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": $p,
+		"syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]}' --arg p "$TEST_TMP/no-agent.sock"
+	run_rt run -b "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "linux.seccomp.listenerPath: failed to connect with seccomp agent"
+	assert_contains "$output" "No such file or directory"
 	assert_no_leftovers
 }
 

@@ -93,6 +93,29 @@ teardown() {
 	assert_contains "$output" "null-ok"
 }
 
+@test "userns: bind sources in directories closed to others are opened by the runtime, as runc does" {
+	local d
+	for d in closed-1 closed-2; do
+		mkdir -p "$TEST_TMP/$d/dir"
+		echo "$d" >"$TEST_TMP/$d/dir/f"
+		chmod 700 "$TEST_TMP/$d"
+	done
+	# root of the user namespace is "others" to these: it can neither stat nor bind them
+	mkdir -p "$BUNDLE/rootfs/m1" "$BUNDLE/rootfs/m2"
+	touch "$BUNDLE/rootfs/f2"
+	userns_config
+	add_bind "$TEST_TMP/closed-1/dir" /m1 bind
+	add_bind "$TEST_TMP/closed-2/dir" /m2 rbind ro
+	add_bind "$TEST_TMP/closed-2/dir/f" /f2 bind
+	run_ctr sh -c 'cat /m1/f /m2/f /f2; touch /m2/x 2>/dev/null || echo m2-ro'
+	[ "$status" -eq 0 ]
+	assert_eq "$output" "closed-1
+closed-2
+closed-2
+m2-ro"
+	assert_no_leftovers
+}
+
 @test "userns: capabilities are confined to the namespace (mknod of a device is refused)" {
 	userns_config
 	update_config '.process.capabilities.bounding += ["CAP_MKNOD"] | .process.capabilities.effective += ["CAP_MKNOD"]

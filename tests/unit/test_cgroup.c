@@ -471,9 +471,14 @@ TEST(absolute_and_update)
 	for (size_t i = 0; dirs[i]; i++)
 		CHECK(is_dir(dirs[i]));
 	CHECK_FILE(cg, "pids", "pids.max", "10");
-	p.limit = 0; /* <= 0 is no limit */
+	p.limit = -1; /* < 0 is no limit */
 	CHECK(cgroup_update(cg, &res, &err) == 0);
 	CHECK_FILE(cg, "pids", "pids.max", "max");
+	p.limit = 0; /* a limit of 1, on update too (runc 1.5) */
+	CHECK(cgroup_update(cg, &res, &err) == 0);
+	CHECK_FILE(cg, "pids", "pids.max", "1");
+	p.limit = -1;
+	CHECK(cgroup_update(cg, &res, &err) == 0);
 
 	/* checkBeforeUpdate refuses a limit below what is in use. */
 	struct toucher t = spawn_toucher();
@@ -594,8 +599,11 @@ TEST(invalid_values_leave_nothing)
 	memset(&r, 0, sizeof(r));
 	r.unified.items = &kv;
 	r.unified.n = 1;
-	/* hybrid: unified keys go to the cgroup2 dir, where memory is not. */
-	check_fails_clean("unified", &r, "linux.resources.unified[\"memory.max\"]: write \"memory.max\"");
+	/* hybrid: unified keys go to the cgroup2 dir, where memory is not (runc: "invalid configuration") */
+	check_fails_clean(
+	    "unified", &r,
+	    "linux.resources.unified[\"memory.max\"]: invalid configuration: the memory controller is "
+	    "not in the cgroup v2 hierarchy (on this host it is a cgroup v1 one)");
 	memset(&r, 0, sizeof(r));
 	r.memory = &sw;
 	check_fails_clean("swappiness", &r, "linux.resources.memory.swappiness: invalid value 101");

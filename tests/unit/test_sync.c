@@ -29,6 +29,15 @@ static void pair_close(struct pair *p)
 	close(p->fd[1]);
 }
 
+/* The first step of TYPE in PROTO. */
+static const struct sync_step *step_of(const struct sync_proto *proto, enum sync_type type)
+{
+	for (size_t i = 0; i < proto->n; i++)
+		if (proto->steps[i].type == type)
+			return &proto->steps[i];
+	return NULL;
+}
+
 static bool from_init(const struct sync_step *s)
 {
 	return s->flags & SYNC_FROM_INIT;
@@ -160,7 +169,7 @@ TEST(a_step_twice_is_refused)
 	CHECK(cases >= 8);
 }
 
-/* A frame no table of the mode has (IDMAP in exec, START in create) and a frame the receiver did
+/* A frame no table of the mode has (MOUNT_FD in exec, START in create) and a frame the receiver did
  * not ask for although the table allows it (an optional CONSOLE where READY was expected). */
 TEST(foreign_and_unasked_frames)
 {
@@ -169,22 +178,24 @@ TEST(foreign_and_unasked_frames)
 	struct pair p;
 
 	pair_open(&p, &sync_proto_exec);
-	CHECK(sync_send(p.rt.fd, SYNC_IDMAP, 0, NULL, 0, -1, &err) == 0);
+	CHECK(sync_send(p.rt.fd, SYNC_MOUNT_FD, 0, NULL, 0, -1, &err) == 0);
 	CHECK(sync_chan_expect(&p.init, SYNC_GO, &m, &err) == -EPROTO);
-	CHECK_CONTAINS(err.msg, "sync (exec): received IDMAP after the start, expected GO");
+	CHECK_CONTAINS(err.msg, "sync (exec): received MOUNT_FD after the start, expected GO");
 	pair_close(&p);
 
 	oerr_clear(&err);
 	pair_open(&p, &sync_proto_create);
-	CHECK(pass_step(&p, &sync_proto_create.steps[2])); /* GO */
-	CHECK(pass_step(&p, &sync_proto_create.steps[7])); /* READY */
+	CHECK(pass_step(&p, step_of(&sync_proto_create, SYNC_GO)));
+	CHECK(pass_step(&p, step_of(&sync_proto_create, SYNC_MOUNTS_DONE)));
+	CHECK(pass_step(&p, step_of(&sync_proto_create, SYNC_READY)));
 	CHECK(sync_chan_send(&p.rt, SYNC_START, 0, -1, &err) == -EPROTO);
 	CHECK_CONTAINS(err.msg, "sync (create): sending START after READY, expected nothing more");
 	pair_close(&p);
 
 	oerr_clear(&err);
 	pair_open(&p, &sync_proto_run);
-	CHECK(pass_step(&p, &sync_proto_run.steps[2])); /* GO */
+	CHECK(pass_step(&p, step_of(&sync_proto_run, SYNC_GO)));
+	CHECK(pass_step(&p, step_of(&sync_proto_run, SYNC_MOUNTS_DONE)));
 	CHECK(sync_chan_send(&p.init, SYNC_CONSOLE, 0, -1, &err) == 0);
 	CHECK(sync_chan_expect(&p.rt, SYNC_READY, &m, &err) == -EPROTO);
 	CHECK_CONTAINS(err.msg, "sync (run): expected READY, got CONSOLE");
@@ -207,6 +218,27 @@ TEST(a_sibling_step_goes_by_unseen)
 	CHECK(sync_chan_expect(&child, SYNC_GO, &m, &err) == 0);
 	CHECK(sync_chan_send(&child, SYNC_CONSOLE, 0, -1, &err) == 0);
 	CHECK(sync_chan_expect(&p.rt, SYNC_CONSOLE, &m, &err) == 0);
+	pair_close(&p);
+}
+
+/* The init asks for mount sources one at a time, the runtime answers each: ASK, FD, ASK, FD,
+ * then MOUNTS_DONE; an answer nobody asked for after MOUNTS_DONE is refused. */
+TEST(mount_sources_alternate)
+{
+	ocirun_error_t err = {0};
+	struct sync_msg m;
+	struct pair p;
+
+	pair_open(&p, &sync_proto_run);
+	CHECK(pass_step(&p, step_of(&sync_proto_run, SYNC_GO)));
+	for (int k = 0; k < 3; k++) {
+		CHECK(pass_step(&p, step_of(&sync_proto_run, SYNC_MOUNT_ASK)));
+		CHECK(pass_step(&p, step_of(&sync_proto_run, SYNC_MOUNT_FD)));
+	}
+	CHECK(pass_step(&p, step_of(&sync_proto_run, SYNC_MOUNTS_DONE)));
+	CHECK(sync_send(p.rt.fd, SYNC_MOUNT_FD, 0, NULL, 0, -1, &err) == 0);
+	CHECK(sync_chan_expect(&p.init, SYNC_HOOKS_DONE, &m, &err) == -EPROTO);
+	CHECK_CONTAINS(err.msg, "received MOUNT_FD after MOUNTS_DONE");
 	pair_close(&p);
 }
 
@@ -236,6 +268,7 @@ int main(void)
 	RUN(a_step_twice_is_refused);
 	RUN(foreign_and_unasked_frames);
 	RUN(a_sibling_step_goes_by_unseen);
+	RUN(mount_sources_alternate);
 	RUN(encode_roundtrip);
 	return UNIT_END();
 }

@@ -439,9 +439,10 @@ int cg_apply_pids(const char *dir, const struct oci_resources *res, bool update,
 	int64_t limit = res->pids->limit;
 
 	/* runtime-spec 1.2: 0 is a limit, not "unlimited"; the kernel's pids.max 0 would let not even
-	 * the init in, and systemd has no TasksMax=0: 1, as runc maps it for both drivers. (`update`
-	 * keeps runc's flag meaning: 0 leaves the value alone, resolved before this.) */
-	if (limit == 0 && !update)
+	 * the init in, and systemd has no TasksMax=0: 1, as runc maps it for both drivers (`update`
+	 * too, since runc 1.5: a given 0 reaches here). */
+	(void)update;
+	if (limit == 0)
 		limit = 1;
 	if (limit > 0)
 		return cg_set(dir, "pids.max", "pids.limit", err, "%" PRId64, limit);

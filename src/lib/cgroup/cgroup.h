@@ -50,6 +50,9 @@ int cgroup_v2_fd(const cgroup_t *cg);
 const char *cgroup_path(const cgroup_t *cg, const char *controller);
 /* Move pid into every hierarchy of the container. */
 int cgroup_enter(const cgroup_t *cg, pid_t pid, ocirun_error_t *err);
+/* exec --cgroup (cgroup/subcgroup.c): the same, into sub-cgroups given as runc's
+ * "[controller[,controller...]:]path" arguments (NULL-terminated; none: cgroup_enter). */
+int cgroup_enter_sub(const cgroup_t *cg, pid_t pid, char *const *args, ocirun_error_t *err);
 /* update: apply resources to an existing cgroup. */
 int cgroup_update(const cgroup_t *cg, const struct oci_resources *res, ocirun_error_t *err);
 int cgroup_freeze(const cgroup_t *cg, bool frozen, ocirun_error_t *err);

@@ -62,6 +62,8 @@ static int access_bits(const char *acc, size_t i, uint32_t *ret, ocirun_error_t 
 			bits |= BPF_DEVCG_ACC_WRITE;
 		else if (*c == 'm')
 			bits |= BPF_DEVCG_ACC_MKNOD;
+		else if (*c == 'a')
+			continue; /* means nothing, ignored as runc's v1 driver does */
 		else
 			return oerr_msg(err, EINVAL,
 					"linux.resources.devices[%zu].access: invalid access \"%s\"", i, acc);

@@ -269,7 +269,7 @@ static int check_dev_rule(const struct oci_device_cgroup *d, size_t i, ocirun_er
 	if (strlen(t) != 1 || !strchr("abc", t[0]))
 		return oerr_msg(err, EINVAL, "linux.resources.devices[%zu].type: invalid device type \"%s\"",
 				i, t);
-	if (!*acc || strspn(acc, "rwm") != strlen(acc))
+	if (!acc[strspn(acc, "a")] || strspn(acc, "rwma") != strlen(acc))
 		return oerr_msg(err, EINVAL, "linux.resources.devices[%zu].access: invalid access \"%s\"", i,
 				acc);
 	return 0;
@@ -288,10 +288,17 @@ static int v1_devices(const char *dir, const struct oci_resources *res, bool upd
 	for (size_t i = 0; i < res->n_devices; i++) {
 		const struct oci_device_cgroup *d = &res->devices[i];
 		const char *file = d->allow ? "devices.allow" : "devices.deny";
-		const char *acc = d->access ? d->access : "rwm";
-		char t = d->type ? d->type[0] : 'a', field[48], line[96], one[2] = {t, '\0'};
+		char t = d->type ? d->type[0] : 'a', field[48], line[96], one[2] = {t, '\0'}, acc[4] = "";
+		size_t k = 0;
 		bool wild = !(d->has_major && d->major >= 0) && !(d->has_minor && d->minor >= 0);
 
+		/* the kernel knows r, w and m; an "a" is dropped (check_dev_rule) */
+		for (const char *a = d->access ? d->access : "rwm"; *a && k + 1 < sizeof(acc); a++) {
+			if (*a == 'a' || strchr(acc, *a))
+				continue;
+			acc[k++] = *a;
+			acc[k] = '\0';
+		}
 		snprintf(field, sizeof(field), "devices[%zu]", i);
 		if (t == 'a' && wild && strchr(acc, 'r') && strchr(acc, 'w') && strchr(acc, 'm')) {
 			if (cg_set(dir, file, field, err, "a") < 0)

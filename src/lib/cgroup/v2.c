@@ -350,14 +350,34 @@ static const struct v2_controller v2_controllers[] = {
     {"devices", "devices", "devices", cg_want_devices, v2_devices},
 };
 
+/* A key's controller ("memory" of "memory.min") mounted on cgroup v1 (a hybrid host) has no files
+ * in the cgroup2 tree: runc refuses unified on such hosts altogether ("invalid configuration");
+ * ocirun writes the keys the cgroup2 tree has (hugetlb here) and refuses these, in runc's words. */
+static int check_unified_key(const cgroup_t *cg, const struct cg_hier *h, const char *k, const char *field,
+			     ocirun_error_t *err)
+{
+	_cleanup_free_ char *ctrl = xasprintf("%.*s", (int)strcspn(k, "."), k);
+
+	if (cg_list_has(h->controllers, ctrl) || !cg_v1_host(cg, ctrl))
+		return 0;
+	return oerr_msg(
+	    err, EINVAL,
+	    "linux.resources.%s: invalid configuration: the %s controller is not in the cgroup v2 "
+	    "hierarchy (on this host it is a cgroup v1 one)",
+	    field, ctrl);
+}
+
 /* linux.resources.unified: file name -> value, written verbatim, last. */
-static int v2_unified(const struct cg_hier *h, const struct oci_map *m, ocirun_error_t *err)
+static int v2_unified(const cgroup_t *cg, const struct cg_hier *h, const struct oci_map *m,
+		      ocirun_error_t *err)
 {
 	for (size_t i = 0; i < m->n; i++) {
 		const char *k = m->items[i].key ? m->items[i].key : "";
 		_cleanup_free_ char *field = xasprintf("unified[\"%s\"]", k);
 		if (!*k || strchr(k, '/') || k[0] == '.')
 			return oerr_msg(err, EINVAL, "linux.resources.%s: invalid cgroup file name", field);
+		if (check_unified_key(cg, h, k, field, err) < 0)
+			return oerr_ret(err);
 		if (!h->path)
 			return oerr_msg(err, EPERM,
 					"linux.resources.%s: the container has no cgroup v2 directory",
@@ -398,7 +418,7 @@ static int v2_apply(const cgroup_t *cg, const struct oci_resources *res, bool up
 		if (c->apply(h->path, res, update, err) < 0)
 			return oerr_ret(err);
 	}
-	return u ? v2_unified(u, &res->unified, err) : 0;
+	return u ? v2_unified(cg, u, &res->unified, err) : 0;
 }
 
 /* ---- freezer, pids, kill ---- */

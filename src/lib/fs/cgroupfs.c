@@ -18,7 +18,7 @@ struct cg_ctx {
 	const struct fs_config *c;
 	int rootfd;
 	const char *dest;
-	unsigned long flags; /* MS_* for each hierarchy (MS_RDONLY unless "rw") */
+	unsigned long flags; /* MS_* for each hierarchy (MS_RDONLY with "ro") */
 	char *self;          /* /proc/self/cgroup */
 };
 
@@ -194,9 +194,10 @@ int fs_mount_cgroup(const struct fs_config *c, int rootfd, const char *dest, int
 	struct statfs st;
 	int r;
 
-	/* Read-only unless the options ask for "rw": the container must not reconfigure the
-	 * host's hierarchies. */
-	x.flags = (mf->flags & ~(MS_BIND | MS_REC | MS_REMOUNT)) | (mf->clear & MS_RDONLY ? 0 : MS_RDONLY);
+	/* Read-only when the options say "ro", as for any mount and as in runc (whose tests drop
+	 * the "ro" of the default config to make sub-cgroups from inside); the default config
+	 * says it, so that the container cannot reconfigure its own cgroup. */
+	x.flags = mf->flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
 	if (statfs(CGROUP_ROOT, &st) < 0)
 		return oerr(err, errno, "statfs \"%s\"", CGROUP_ROOT);
 	/* In a new cgroup namespace /proc/self/cgroup says "0::/"; a bind fallback needs the

@@ -19,7 +19,12 @@ struct fs_config {
 	bool new_cgroupns;       /* cgroup namespace was unshared (cgroup mounts show it) */
 	const char *cgroup_self; /* /proc/self/cgroup read before that unshare, or NULL */
 	const char *bundle;      /* relative bind sources resolve against it; NULL: the cwd */
-	const int *idmap_fds;    /* per mount: the detached tree fs_idmap_open made, or -1; NULL: none */
+	/* The runtime opens mounts[i]'s source from the host side, in this mount namespace, and
+	 * returns it as an fd: for idmapped mounts (the tree fs_idmap_open made) and for bind
+	 * sources the init cannot reach itself (in a user namespace, a directory closed to
+	 * others). NULL: nobody to ask (a rootless runtime can reach no more than the init). */
+	int (*ask_source)(void *arg, size_t i, ocirun_error_t *err);
+	void *ask_arg;
 };
 
 /* Runtime, before clone: every mount's type/options are known, bind sources
@@ -53,11 +58,14 @@ int fs_finalize_rootfs(const struct fs_config *c, ocirun_error_t *err);
 bool fs_idmap_supported(void);
 /* mounts[i] asks for an id mapping: uidMappings/gidMappings, or the idmap or ridmap option. */
 bool fs_mount_idmapped(const struct oci_mount *m);
-/* Runtime (a helper in the init's mount namespace, before GO): a detached clone of mounts[i]'s
- * source (recursive for rbind) with the mapping of the user namespace userns_fd applied (to every
- * submount for ridmap), the mount's flags set and the root's propagation. Returns the fd
- * (O_CLOEXEC), which goes to the init (fs_config.idmap_fds). */
+/* Runtime (a helper in the init's mount namespace, when the init asks): a detached clone of
+ * mounts[i]'s source (recursive for rbind) with the mapping of the user namespace userns_fd applied
+ * (to every submount for ridmap), the mount's flags set and the root's propagation. Returns the fd
+ * (O_CLOEXEC), which goes to the init (fs_config.ask_source). */
 int fs_idmap_open(const struct oci_spec *s, size_t i, const char *bundle, int userns_fd, ocirun_error_t *err);
+/* Runtime (the same helper): mounts[i]'s bind source opened O_PATH with the runtime's credentials,
+ * which reach what root of the container's user namespace cannot. */
+int fs_source_open(const struct oci_spec *s, size_t i, const char *bundle, ocirun_error_t *err);
 
 /* Mount option vocabulary (bsearch table), shared with `features`. */
 struct mount_opt {

@@ -90,3 +90,13 @@ out:
 		return oerr_prefix(err, "mounts[%zu] (idmapped bind on %s)", i, dest);
 	return r;
 }
+
+int fs_source_open(const struct oci_spec *s, size_t i, const char *bundle, ocirun_error_t *err)
+{
+	_cleanup_free_ char *src = fs_bind_source(bundle, s->mounts[i].source);
+	int fd = open(src, O_PATH | O_CLOEXEC);
+
+	if (fd < 0)
+		return oerr(err, errno, "mounts[%zu]: open the source \"%s\"", i, src);
+	return fd;
+}

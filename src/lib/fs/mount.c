@@ -348,25 +348,45 @@ struct mount_ctx {
 	int mnt;          /* fd of the new mount's root, -1 until known */
 	int inherit_mode; /* a tmpfs without mode= over an existing directory: its mode, else -1 */
 	bool bound;       /* made by a bind: flags need a remount */
+	int srcfd;        /* the source opened by the runtime (get_source), or -1 */
+	bool idmapped;    /* srcfd is the runtime's idmapped tree, to attach as it is */
 	struct fs_mount_flags mf;
 };
+
+/* The source from the runtime (fs_config.ask_source), in x->srcfd: always for an idmapped mount,
+ * which only the runtime can make; for another bind, when the init cannot reach the source
+ * itself: in a user namespace, root of the container is "others" to a host directory, which
+ * `chmod o-rwx` closes (runc opens each such source on the host side too). */
+static int get_source(struct mount_ctx *x, const char *src, ocirun_error_t *err)
+{
+	struct stat st;
+
+	x->idmapped = fs_mount_idmapped(x->m);
+	if (!x->idmapped && (!x->c->ask_source || stat(src, &st) == 0))
+		return 0;
+	if (!x->c->ask_source)
+		return oerr_msg(err, EPERM, "an idmapped mount needs the runtime to make it");
+	x->srcfd = x->c->ask_source(x->c->ask_arg, x->i, err);
+	return x->srcfd < 0 ? oerr_ret(err) : 0;
+}
 
 static int do_bind(struct mount_ctx *x, ocirun_error_t *err)
 {
 	_cleanup_free_ char *src = fs_bind_source(x->c->bundle, x->m->source);
-	int tree = x->c->idmap_fds ? x->c->idmap_fds[x->i] : -1;
 
 	x->bound = true;
-	if (tree >= 0) {
+	if (x->idmapped) {
 		/* made by the runtime with its mapping and flags (fs/idmap.c): only attach it */
-		if (move_mount(tree, "", x->dstfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		if (move_mount(x->srcfd, "", x->dstfd, "",
+			       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 			return oerr(err, errno, "attach the idmapped mount of \"%s\" on \"%s\"", src,
 				    x->dest);
-		x->mnt = fcntl(tree, F_DUPFD_CLOEXEC, 0);
-		if (x->mnt < 0)
-			return oerr(err, errno, "dup the idmapped mount of \"%s\"", src);
+		x->mnt = TAKE_FD(x->srcfd);
 		return 0;
 	}
+	if (x->srcfd >= 0)
+		return fs_bind_exact_on_fd(x->srcfd, "", x->dstfd, x->mf.flags & MS_REC, x->mf.flags,
+					   x->mf.clear, &x->mnt, x->dest, err);
 	return fs_bind_exact_on_fd(AT_FDCWD, src, x->dstfd, x->mf.flags & MS_REC, x->mf.flags, x->mf.clear,
 				   &x->mnt, x->dest, err);
 }
@@ -478,12 +498,13 @@ static int open_dest(struct mount_ctx *x, bool bind, ocirun_error_t *err)
 
 	if (bind) {
 		_cleanup_free_ char *src = fs_bind_source(x->c->bundle, x->m->source);
-		int tree = x->c->idmap_fds ? x->c->idmap_fds[x->i] : -1;
 		struct stat st;
 
-		/* an idmapped tree is already open: its type, not the path's now (which root of a
+		if (get_source(x, src, err) < 0)
+			return oerr_ret(err);
+		/* a source from the runtime is open: its type, not the path's (which root of a
 		 * user namespace may not even reach) */
-		if (tree >= 0 ? fstat(tree, &st) < 0 : stat(src, &st) < 0)
+		if (x->srcfd >= 0 ? fstat(x->srcfd, &st) < 0 : stat(src, &st) < 0)
 			return oerr(err, errno, "stat \"%s\"", src);
 		if (!S_ISDIR(st.st_mode))
 			how = FS_CREATE_FILE;
@@ -588,6 +609,7 @@ int fs_apply_mount(const struct fs_config *c, int rootfd, size_t i, ocirun_error
 			      .dest = dest,
 			      .dstfd = -1,
 			      .mnt = -1,
+			      .srcfd = -1,
 			      .inherit_mode = -1};
 	int r = apply(&x, err);
 
@@ -595,6 +617,8 @@ int fs_apply_mount(const struct fs_config *c, int rootfd, size_t i, ocirun_error
 		close(x.dstfd);
 	if (x.mnt >= 0)
 		close(x.mnt);
+	if (x.srcfd >= 0)
+		close(x.srcfd);
 	free(x.real);
 	fs_mount_flags_done(&x.mf);
 	if (r < 0)

@@ -1,5 +1,6 @@
 #include "hooks/hooks.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -315,8 +316,10 @@ static int hook_report(struct hook_proc *h, const char *what, int status, bool t
 			return 0;
 		snprintf(why, sizeof(why), "exit status %d", WEXITSTATUS(status));
 	} else if (WIFSIGNALED(status)) {
-		snprintf(why, sizeof(why), "killed by signal %d (%s)", WTERMSIG(status),
-			 strsignal(WTERMSIG(status)));
+		/* the name in lower case, as Go (runc) says it: "bad system call", "killed" */
+		int n = snprintf(why, sizeof(why), "killed by signal %d (", WTERMSIG(status));
+		snprintf(why + n, sizeof(why) - (size_t)n, "%s)", strsignal(WTERMSIG(status)));
+		why[n] = (char)tolower((unsigned char)why[n]);
 	} else {
 		snprintf(why, sizeof(why), "wait status 0x%x", status);
 	}

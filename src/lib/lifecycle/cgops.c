@@ -380,7 +380,9 @@ static int update_from_flags(const struct ocirun_update_opts *o, struct update_r
 	/* runc: uint16(int) of the flag */
 	u->blkio.weight = (uint16_t)o->blkio_weight;
 	u->blkio.has_weight = u->blkio.weight != 0;
-	set_i64(&u->pids.has_limit, &u->pids.limit, o->pids_limit);
+	/* given means set (runc 1.5), 0 included: a limit of 1 (cg_apply_pids) */
+	u->pids.has_limit = o->pids_limit_set;
+	u->pids.limit = o->pids_limit;
 	return 0;
 }
 
@@ -437,8 +439,10 @@ static void update_from_json(const struct oci_resources *r, struct update_res *u
 	}
 	if (r->block_io)
 		update_blkio_from_json(r->block_io, &u->blkio);
-	if (r->pids)
-		set_i64(&u->pids.has_limit, &u->pids.limit, r->pids->has_limit ? r->pids->limit : 0);
+	if (r->pids) {
+		u->pids.has_limit = r->pids->has_limit;
+		u->pids.limit = r->pids->limit;
+	}
 	u->res.unified = r->unified;
 	if (r->n_devices || r->n_hugepage_limits || r->network || r->n_rdma ||
 	    (r->memory && (r->memory->has_swappiness || r->memory->has_disable_oom_killer)))

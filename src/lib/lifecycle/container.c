@@ -213,9 +213,11 @@ static int record_owned(struct creation *c, bool cgroup_made, ocirun_error_t *er
 }
 
 /* The device cgroup rules runc applies: the config's rules, then what
- * every container needs (the default /dev nodes, ptys, mknod of anything),
- * then each linux.devices node. The v1 driver replays the list in order and
- * the v2 eBPF program lets the last match win, so appending allows works. */
+ * every container needs (the default /dev nodes, ptys, mknod of anything).
+ * A linux.devices node gets no rule of its own: it is made in /dev, but
+ * opening it takes a linux.resources.devices allow, as in runc (a config
+ * may list /dev/kmsg and deny it). The v1 driver replays the list in order
+ * and the v2 eBPF program lets the last match win, so appending allows works. */
 struct oci_device_cgroup *device_rules(const struct oci_spec *s, size_t *ret_n)
 {
 	static const struct {
@@ -228,8 +230,8 @@ struct oci_device_cgroup *device_rules(const struct oci_spec *s, size_t *ret_n)
 	    {"c", 5, 1, "rwm"}, {"c", 136, -1, "rwm"}, {"c", 5, 2, "rwm"}, {"c", 10, 200, "rwm"},
 	};
 	const struct oci_resources *r = s->linux_ ? s->linux_->resources : NULL;
-	size_t n_spec = r ? r->n_devices : 0, n_dev = s->linux_ ? s->linux_->n_devices : 0, n = 0;
-	struct oci_device_cgroup *v = xzalloc((n_spec + ARRAY_SIZE(defaults) + n_dev) * sizeof(*v));
+	size_t n_spec = r ? r->n_devices : 0, n = 0;
+	struct oci_device_cgroup *v = xzalloc((n_spec + ARRAY_SIZE(defaults)) * sizeof(*v));
 
 	for (size_t i = 0; i < n_spec; i++)
 		v[n++] = r->devices[i];
@@ -243,20 +245,6 @@ struct oci_device_cgroup *device_rules(const struct oci_spec *s, size_t *ret_n)
 		    .minor = defaults[i].minor,
 		    .access = (char *)defaults[i].access,
 		};
-	for (size_t i = 0; i < n_dev; i++) {
-		const struct oci_device *d = &s->linux_->devices[i];
-		if (!d->type || (d->type[0] != 'c' && d->type[0] != 'b' && d->type[0] != 'u'))
-			continue;
-		v[n++] = (struct oci_device_cgroup){
-		    .allow = true,
-		    .type = d->type[0] == 'b' ? "b" : "c",
-		    .has_major = true,
-		    .major = d->major,
-		    .has_minor = true,
-		    .minor = d->minor,
-		    .access = "rwm",
-		};
-	}
 	*ret_n = n;
 	return v;
 }
@@ -476,7 +464,9 @@ static int send_to_listener(struct creation *c, const struct oci_seccomp *sc, in
 	strcpy(sa.sun_path, sc->listener_path);
 	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (sock < 0 || connect(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return oerr(err, errno, "linux.seccomp.listenerPath: connect \"%s\"", sc->listener_path);
+		return oerr(err, errno,
+			    "linux.seccomp.listenerPath: failed to connect with seccomp agent \"%s\"",
+			    sc->listener_path);
 	iov = (struct iovec){text, len};
 	memset(cbuf, 0, sizeof(cbuf));
 	cm = CMSG_FIRSTHDR(&mh);
@@ -509,14 +499,13 @@ static int drive_init(struct creation *c, ocirun_error_t *err)
 		return oerr_ret(err);
 	if (netdev_move(s->linux_, c->pid, err) < 0)
 		return oerr_ret(err);
-	if (idmap_send(&c->idmap, c->bundle, c->pid, &c->sync, err) < 0)
-		return oerr_prefix(err, "config.json");
 	if (sync_chan_send(&c->sync, SYNC_GO, c->pid, -1, err) < 0)
 		return oerr_ret(err);
 	fault_point("create-go");
+	if (mount_sources_serve(&c->idmap, c->bundle, c->pid, &c->sync, err) < 0)
+		return oerr_ret(err);
 	if (has_runtime_hooks(s)) {
-		if (sync_chan_expect(&c->sync, SYNC_MOUNTS_DONE, &m, err) < 0 ||
-		    run_runtime_hooks(c, s->hooks, err) < 0 ||
+		if (run_runtime_hooks(c, s->hooks, err) < 0 ||
 		    sync_chan_send(&c->sync, SYNC_HOOKS_DONE, 0, -1, err) < 0)
 			return oerr_ret(err);
 	}
@@ -578,6 +567,7 @@ static int do_create(struct creation *c, ocirun_error_t *err)
 	    .no_pivot = c->o->no_pivot,
 	    .no_new_keyring = c->o->no_new_keyring,
 	    .runtime_hooks = has_runtime_hooks(c->spec),
+	    .ask_sources = geteuid() == 0,
 	    .tty_proxied = !c->o->console_socket,
 	    .preserve_fds = c->o->preserve_fds,
 	    .seccomp = c->seccomp,

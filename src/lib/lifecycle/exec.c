@@ -123,7 +123,10 @@ static int build_process(struct execution *x, const struct ocirun_exec_opts *eo,
 		strv_append_all(&c->bounding, eo->caps);
 		strv_append_all(&c->effective, eo->caps);
 		strv_append_all(&c->permitted, eo->caps);
-		strv_append_all(&c->ambient, eo->caps);
+		/* ambient only where the config has an inheritable set, as runc: the kernel
+		 * raises an ambient cap only if it is inheritable */
+		if (c->inheritable)
+			strv_append_all(&c->ambient, eo->caps);
 	}
 	if (eo->no_new_privs)
 		p->no_new_privileges = true;
@@ -224,7 +227,12 @@ static int spawn_exec(struct execution *x, const struct ocirun_exec_opts *eo, oc
 	if (mid == 0)
 		intermediate(x, pair[1], eo);
 	close(pair[1]);
-	if (x->o.cg && cgroup_enter(x->o.cg, mid, err) < 0) {
+	if (!x->o.cg && eo->sub_cgroups && eo->sub_cgroups[0]) {
+		kill(mid, SIGKILL);
+		waitpid(mid, NULL, 0);
+		return oerr_msg(err, EINVAL, "exec --cgroup: the container has no cgroup of its own");
+	}
+	if (x->o.cg && cgroup_enter_sub(x->o.cg, mid, eo->sub_cgroups, err) < 0) {
 		kill(mid, SIGKILL);
 		waitpid(mid, NULL, 0);
 		return oerr_prefix(err, "exec");

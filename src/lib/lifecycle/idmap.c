@@ -1,10 +1,12 @@
-/* Idmapped mounts: choose each mount's mapping and make its user namespace (runtime, before
- * clone); make the idmapped trees inside the container's mount namespace and hand them to the
- * init (runtime, between clone and GO); receive them (init). fs/idmap.c explains why the runtime
- * and not the init makes them.
+/* Mount sources from the host side. Idmapped mounts: choose each mount's mapping and make its user
+ * namespace (runtime, before clone); make the idmapped trees inside the container's mount namespace
+ * and hand them to the init when it asks, in the order of `mounts`, so a source below an earlier
+ * mount exists by then (runtime, between GO and MOUNTS_DONE); ask for them (init). fs/idmap.c
+ * explains why the runtime and not the init makes them. The same way the runtime opens a bind
+ * source the init cannot reach from its user namespace.
  *
- * The trees are cloned by a helper that has entered the init's mount namespace, not in the
- * host's: in a user namespace container that namespace holds the host's mounts locked
+ * The trees are cloned (and sources opened) by a helper that has entered the init's mount
+ * namespace, not in the host's: in a user namespace container that namespace holds the host's mounts locked
  * (MNT_LOCKED submounts, MNT_LOCK_READONLY...), and a clone of them keeps those locks, so root of
  * the container can neither unmount a submount to uncover what the host hid under it nor make a
  * read-only host mount writable. A clone from the host's namespace would carry no lock. */
@@ -169,29 +171,24 @@ void idmap_plan_release(struct idmap_plan *ip)
 	*ip = (struct idmap_plan){0};
 }
 
-/* The helper, in the init's mount namespace: one tree per idmapped mount, each sent to the init as
- * SYNC_IDMAP (code = mount index) with the fd. An error goes to `report` for the runtime. */
-__attribute__((noreturn)) static void send_trees(const struct idmap_plan *ip, const char *bundle, int mntns,
-						 struct sync_chan *sync, int report)
+/* The helper, in the init's mount namespace: mounts[i]'s source or idmapped tree, sent to the init
+ * as MOUNT_FD (code = i) with the fd. An error goes to `report` for the runtime. */
+__attribute__((noreturn)) static void send_source(const struct idmap_plan *ip, const char *bundle, int mntns,
+						  size_t i, struct sync_chan *sync, int report)
 {
 	ocirun_error_t e = {0};
+	int fd;
 
 	if (setns(mntns, CLONE_NEWNS) < 0) {
 		oerr(&e, errno, "enter the container's mount namespace");
 		goto fail;
 	}
-	for (size_t i = 0; i < ip->spec->n_mounts; i++) {
-		int tree;
-
-		if (ip->mount[i].userns < 0)
-			continue;
-		tree = fs_idmap_open(ip->spec, i, bundle, ip->mount[i].userns, &e);
-		if (tree < 0)
-			goto fail;
-		if (sync_chan_send(sync, SYNC_IDMAP, (int32_t)i, tree, &e) < 0)
-			goto fail;
-		close(tree);
-	}
+	if (ip->mount && ip->mount[i].userns >= 0)
+		fd = fs_idmap_open(ip->spec, i, bundle, ip->mount[i].userns, &e);
+	else
+		fd = fs_source_open(ip->spec, i, bundle, &e);
+	if (fd < 0 || sync_chan_send(sync, SYNC_MOUNT_FD, (int32_t)i, fd, &e) < 0)
+		goto fail;
 	_exit(0);
 fail:
 	if (write(report, &e, sizeof(e)) < 0)
@@ -199,28 +196,20 @@ fail:
 	_exit(1);
 }
 
-int idmap_send(const struct idmap_plan *ip, const char *bundle, pid_t init_pid, struct sync_chan *sync,
-	       ocirun_error_t *err)
+static int serve_one(const struct idmap_plan *ip, const char *bundle, int mntns, size_t i,
+		     struct sync_chan *sync, ocirun_error_t *err)
 {
-	_cleanup_close_ int mntns = -1;
-	char path[64];
 	int report[2], status = 0;
 	ocirun_error_t e = {0};
 	ssize_t got;
 	pid_t pid;
 
-	if (!ip->count)
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)init_pid);
-	mntns = open(path, O_RDONLY | O_CLOEXEC);
-	if (mntns < 0)
-		return oerr(err, errno, "open \"%s\"", path);
 	if (pipe2(report, O_CLOEXEC) < 0)
 		return oerr(err, errno, "pipe");
 	pid = spawn_process(0, -1, false, NULL, err);
 	if (pid == 0) {
 		close(report[0]);
-		send_trees(ip, bundle, mntns, sync, report[1]);
+		send_source(ip, bundle, mntns, i, sync, report[1]);
 	}
 	close(report[1]);
 	if (pid < 0) {
@@ -237,50 +226,50 @@ int idmap_send(const struct idmap_plan *ip, const char *bundle, pid_t init_pid, 
 		return oerr_ret(err);
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return oerr_msg(err, EIO, "idmapped mounts: the helper failed (status %d)", status);
+		return oerr_msg(err, EIO, "mounts[%zu]: the source helper failed (status %d)", i, status);
 	return 0;
 }
 
-int idmap_receive(struct sync_chan *sync, const struct oci_spec *s, int **ret_fds, ocirun_error_t *err)
+int mount_sources_serve(const struct idmap_plan *ip, const char *bundle, pid_t init_pid,
+			struct sync_chan *sync, ocirun_error_t *err)
 {
-	size_t count = 0;
-	int *fds;
+	_cleanup_close_ int mntns = -1;
+	struct sync_msg m;
+	char path[64];
 
-	*ret_fds = NULL;
-	for (size_t i = 0; i < s->n_mounts; i++)
-		count += fs_mount_idmapped(&s->mounts[i]);
-	if (!count)
-		return 0;
-	fds = xmalloc(s->n_mounts * sizeof(*fds));
-	for (size_t i = 0; i < s->n_mounts; i++)
-		fds[i] = -1;
-	for (size_t k = 0; k < count; k++) {
-		struct sync_msg m;
-		size_t i;
-
-		if (sync_chan_expect(sync, SYNC_IDMAP, &m, err) < 0)
-			goto fail;
-		i = (size_t)m.hdr.code;
-		if (m.hdr.code < 0 || i >= s->n_mounts || m.fd < 0 || fds[i] >= 0 ||
-		    !fs_mount_idmapped(&s->mounts[i])) {
-			if (m.fd >= 0)
-				close(m.fd);
-			oerr_msg(err, EPROTO, "sync: unexpected idmapped mount %d", m.hdr.code);
-			goto fail;
+	for (;;) {
+		if (sync_chan_expect_either(sync, SYNC_MOUNTS_DONE, SYNC_MOUNT_ASK, &m, err) < 0)
+			return oerr_ret(err);
+		if (m.fd >= 0)
+			close(m.fd);
+		if (m.hdr.type == SYNC_MOUNTS_DONE)
+			return 0;
+		if (m.hdr.code < 0 || (size_t)m.hdr.code >= ip->spec->n_mounts)
+			return oerr_msg(err, EPROTO, "sync: MOUNT_ASK for mount %d of %zu", m.hdr.code,
+					ip->spec->n_mounts);
+		if (mntns < 0) {
+			snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)init_pid);
+			mntns = open(path, O_RDONLY | O_CLOEXEC);
+			if (mntns < 0)
+				return oerr(err, errno, "open \"%s\"", path);
 		}
-		fds[i] = m.fd;
+		if (serve_one(ip, bundle, mntns, (size_t)m.hdr.code, sync, err) < 0)
+			return oerr_ret(err);
 	}
-	*ret_fds = fds;
-	return 0;
-fail:
-	idmap_fds_close(fds, s->n_mounts);
-	return oerr_ret(err);
 }
 
-void idmap_fds_close(int *fds, size_t n)
+int mount_source_ask(void *arg, size_t i, ocirun_error_t *err)
 {
-	for (size_t i = 0; fds && i < n; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
-	free(fds);
+	struct sync_chan *sync = arg;
+	struct sync_msg m;
+
+	if (sync_chan_send(sync, SYNC_MOUNT_ASK, (int32_t)i, -1, err) < 0 ||
+	    sync_chan_expect(sync, SYNC_MOUNT_FD, &m, err) < 0)
+		return oerr_ret(err);
+	if (m.hdr.code != (int32_t)i || m.fd < 0) {
+		if (m.fd >= 0)
+			close(m.fd);
+		return oerr_msg(err, EPROTO, "sync: MOUNT_FD for mount %d, asked for %zu", m.hdr.code, i);
+	}
+	return m.fd;
 }

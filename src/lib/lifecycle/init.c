@@ -154,12 +154,37 @@ int process_setup_terminal(struct sync_chan *sync, const struct oci_box *size, b
  * writer existed, so poll() reports nothing until `start` writes one byte.
  * exec.done (fifo_hold_fd, close-on-exec) then tells `start` that execve
  * came: one byte right before it, POLLHUP on start's read end with it. */
+static void exit_on_signal(int sig)
+{
+	_exit(128 + sig);
+}
+
+/* While a created container waits for `start`, the signals that end a process by default end
+ * it: the init is pid 1 of its namespace, to which the kernel delivers none of them without a
+ * handler, so SIGTERM (`kill`, a pidfd from --pidfd-socket) was ignored. runc's init (Go,
+ * which handles every signal) exits on them. The handlers go at execve, or before it (set). */
+static void exit_on_signals(bool set)
+{
+	static const int sigs[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM};
+	static sigset_t old_mask;
+	struct sigaction sa = {.sa_handler = set ? exit_on_signal : SIG_DFL};
+	sigset_t unblock;
+
+	sigemptyset(&unblock);
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++) {
+		sigaction(sigs[i], &sa, NULL);
+		sigaddset(&unblock, sigs[i]);
+	}
+	sigprocmask(set ? SIG_UNBLOCK : SIG_SETMASK, set ? &unblock : &old_mask, set ? &old_mask : NULL);
+}
+
 static int wait_for_start(struct init_ctx *c, ocirun_error_t *err)
 {
 	struct sync_msg m;
 
 	if (c->fifo_fd < 0)
 		return sync_chan_expect(&c->sync, SYNC_START, &m, err);
+	exit_on_signals(true);
 	for (;;) {
 		struct pollfd p = {.fd = c->fifo_fd, .events = POLLIN};
 		char b;
@@ -171,6 +196,7 @@ static int wait_for_start(struct init_ctx *c, ocirun_error_t *err)
 		if (read(c->fifo_fd, &b, 1) == 1)
 			break;
 	}
+	exit_on_signals(false);
 	close(c->fifo_fd);
 	return 0;
 }
@@ -198,9 +224,7 @@ static void init_namespaces(struct init_ctx *c, pid_t *host_pid)
 	ocirun_error_t err = {0};
 	struct sync_msg m;
 
-	/* the idmapped trees come first, made by the runtime in our mount namespace */
-	if (idmap_receive(&c->sync, s, &c->idmap_fds, &err) < 0 ||
-	    sync_chan_expect(&c->sync, SYNC_GO, &m, &err) < 0)
+	if (sync_chan_expect(&c->sync, SYNC_GO, &m, &err) < 0)
 		init_fail(c, &err);
 	*host_pid = m.hdr.code;
 	/* The time offsets go in before the id switch: the switch makes us not dumpable, and our
@@ -283,21 +307,17 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 	 * container process can exist before this point. */
 	if (set_not_dumpable(&err) < 0)
 		init_fail(c, &err);
-	fc.idmap_fds = c->idmap_fds;
 	fc.cgroup_self = c->cgroup_self;
+	if (c->ask_sources) {
+		fc.ask_source = mount_source_ask;
+		fc.ask_arg = &c->sync;
+	}
 	if (c->plan->has_mnt && fs_prepare_rootfs(&fc, &err) < 0)
 		init_fail(c, &err);
-	/* attached now (or never: no mount namespace is refused before clone); none may reach the
-	 * program through --preserve-fds */
-	idmap_fds_close(c->idmap_fds, s->n_mounts);
-	c->idmap_fds = NULL;
-	fc.idmap_fds = NULL;
 	fault_point("init-mounts");
-	if (c->runtime_hooks) {
-		if (sync_chan_send(&c->sync, SYNC_MOUNTS_DONE, 0, -1, &err) < 0 ||
-		    sync_chan_expect(&c->sync, SYNC_HOOKS_DONE, &m, &err) < 0)
-			init_fail(c, &err);
-	}
+	if (sync_chan_send(&c->sync, SYNC_MOUNTS_DONE, 0, -1, &err) < 0 ||
+	    (c->runtime_hooks && sync_chan_expect(&c->sync, SYNC_HOOKS_DONE, &m, &err) < 0))
+		init_fail(c, &err);
 	st_json = state_json(c, host_pid, "creating");
 	if (s->hooks && hooks_run(s->hooks->create_container, s->hooks->n_create_container, "createContainer",
 				  st_json, &err) < 0)

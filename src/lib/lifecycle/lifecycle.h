@@ -38,7 +38,7 @@ struct init_ctx {
 	bool tty_proxied;   /* process.terminal without --console-socket: the runtime proxies the pty */
 	int preserve_fds;
 	seccomp_prog_t *seccomp;
-	int *idmap_fds; /* the init's: per mount, the idmapped tree received (idmap_receive), or NULL */
+	bool ask_sources; /* the runtime is root: it serves MOUNT_ASK (mount_sources_serve) */
 };
 
 /* Idmapped mounts (lifecycle/idmap.c). Runtime, before clone: each idmapped mount's user namespace
@@ -59,13 +59,14 @@ struct idmap_plan {
 int idmap_prepare(const struct oci_spec *s, const struct ns_plan *plan, struct idmap_plan *ip,
 		  ocirun_error_t *err);
 void idmap_plan_release(struct idmap_plan *ip);
-/* Runtime, after clone and before GO: a helper in the init's mount namespace makes each tree and
- * sends it to the init (SYNC_IDMAP, code = mount index, with the fd). */
-int idmap_send(const struct idmap_plan *ip, const char *bundle, pid_t init_pid, struct sync_chan *sync,
-	       ocirun_error_t *err);
-/* Init, before GO: the trees, per mount index (NULL when no mount is idmapped). */
-int idmap_receive(struct sync_chan *sync, const struct oci_spec *s, int **ret_fds, ocirun_error_t *err);
-void idmap_fds_close(int *fds, size_t n);
+/* Runtime, after GO until MOUNTS_DONE: per MOUNT_ASK(i) of the init, a helper in the init's mount
+ * namespace opens mounts[i]'s source, or makes its idmapped tree, and sends it to the init
+ * (MOUNT_FD, code = i, with the fd). */
+int mount_sources_serve(const struct idmap_plan *ip, const char *bundle, pid_t init_pid,
+			struct sync_chan *sync, ocirun_error_t *err);
+/* Init (fs_config.ask_source; arg is the init's struct sync_chan): ask for mounts[i]'s source, return its fd.
+ */
+int mount_source_ask(void *arg, size_t i, ocirun_error_t *err);
 
 /* The container init: never returns. */
 __attribute__((noreturn)) void init_main(struct init_ctx *c);

@@ -499,8 +499,11 @@ int ocirun_list(const struct ocirun_ctx *ctx, struct ocirun_list_entry **ret, si
 
 	*ret = NULL;
 	*ret_n = 0;
+	/* a default root not made yet lists nothing; a --root that is not there is a mistake (runc) */
 	if (root_fd < 0)
-		return errno == ENOENT ? 0 : oerr(err, errno, "open state root \"%s\"", ctx->root);
+		return errno == ENOENT && !ctx->root_given
+			   ? 0
+			   : oerr(err, errno, "open state root \"%s\"", ctx->root);
 	if (state_list(root_fd, &ids, err) < 0)
 		return oerr_ret(err);
 	v = xzalloc((strv_len(ids) + 1) * sizeof(*v));

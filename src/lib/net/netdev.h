@@ -10,10 +10,12 @@
 #include "base/error.h"
 #include "spec/spec.h"
 
-/* Each host link exists, names fit IFNAMSIZ, and the container has a new
- * network namespace of its own. */
+/* Each host link exists, names fit IFNAMSIZ, and the container has a network
+ * namespace (a new one or one joined by path). */
 int netdev_validate(const struct oci_spec *s, ocirun_error_t *err);
-/* Move every link into the network namespace of pid, renaming it. */
+/* Move every link into the network namespace of pid, renaming it; its permanent
+ * addresses of global scope go with it (the kernel drops them on the move) and it
+ * is brought up there, as runc does. */
 int netdev_move(const struct oci_linux *l, pid_t pid, ocirun_error_t *err);
 /* Container init, in a network namespace it created: bring "lo" up, as runc and crun do
  * (programs expect 127.0.0.1 to work in a namespace without other links). */

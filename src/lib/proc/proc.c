@@ -107,7 +107,8 @@ static int ioprio_class(const char *c)
 
 /* ---- CPU lists "0-3,7" ---- */
 
-static int parse_cpus(const char *s, cpu_set_t *set, const char *field, ocirun_error_t *err)
+/* noun names an item in the messages: "CPU", or "memory policy node" (runc's words). */
+static int parse_cpus(const char *s, cpu_set_t *set, const char *field, const char *noun, ocirun_error_t *err)
 {
 	const char *p = s;
 
@@ -125,7 +126,8 @@ static int parse_cpus(const char *s, cpu_set_t *set, const char *field, ocirun_e
 				goto bad;
 		}
 		if (b >= CPU_SETSIZE)
-			return oerr_msg(err, EINVAL, "%s: CPU %lu is out of range", field, b);
+			return oerr_msg(err, EINVAL, "%s: invalid %s %lu: out of range (0-%d)", field, noun,
+					b, CPU_SETSIZE - 1);
 		for (unsigned long c = a; c <= b; c++)
 			CPU_SET(c, set);
 		if (*end == ',')
@@ -136,7 +138,7 @@ static int parse_cpus(const char *s, cpu_set_t *set, const char *field, ocirun_e
 	}
 	return 0;
 bad:
-	return oerr_msg(err, EINVAL, "%s: invalid CPU list \"%s\"", field, s);
+	return oerr_msg(err, EINVAL, "%s: invalid %s list \"%s\"", field, noun, s);
 }
 
 /* ---- memory policy ---- */
@@ -163,16 +165,19 @@ static const struct {
     {"MPOL_F_NUMA_BALANCING", 1u << 13},
 };
 
-static int mpol_build(const struct oci_memory_policy *m, int *mode, unsigned long *mask, ocirun_error_t *err)
+/* runc's up-front checks, in its words ("invalid memory policy ..."), which podman and the
+ * tests match: a known mode and flags, a node list that parses, and as many nodes as the
+ * mode takes (none for default and local, at least one for bind and the interleaves). */
+static int mpol_build(const struct oci_memory_policy *m, int *mode, cpu_set_t *nodes, ocirun_error_t *err)
 {
-	cpu_set_t nodes; /* the same "0-3" list syntax; bits are node numbers */
+	int count;
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(mpol_modes); i++)
 		if (m->mode && !strcmp(m->mode, mpol_modes[i].name))
 			break;
 	if (i == ARRAY_SIZE(mpol_modes))
-		return oerr_msg(err, EINVAL, "linux.memoryPolicy.mode: unknown mode \"%s\"",
+		return oerr_msg(err, EINVAL, "linux.memoryPolicy.mode: invalid memory policy mode \"%s\"",
 				m->mode ? m->mode : "");
 	*mode = mpol_modes[i].value;
 	for (size_t f = 0; m->flags && m->flags[f]; f++) {
@@ -181,18 +186,24 @@ static int mpol_build(const struct oci_memory_policy *m, int *mode, unsigned lon
 			if (!strcmp(m->flags[f], mpol_flags[j].name))
 				break;
 		if (j == ARRAY_SIZE(mpol_flags))
-			return oerr_msg(err, EINVAL, "linux.memoryPolicy.flags[%zu]: unknown flag \"%s\"", f,
+			return oerr_msg(err, EINVAL,
+					"linux.memoryPolicy.flags[%zu]: invalid memory policy flag \"%s\"", f,
 					m->flags[f]);
 		*mode |= (int)mpol_flags[j].value;
 	}
-	*mask = 0;
-	if (m->nodes && *m->nodes) {
-		if (parse_cpus(m->nodes, &nodes, "linux.memoryPolicy.nodes", err) < 0)
-			return oerr_ret(err);
-		for (int n = 0; n < 64; n++)
-			if (CPU_ISSET(n, &nodes))
-				*mask |= 1UL << n;
-	}
+	CPU_ZERO(nodes);
+	if (m->nodes && *m->nodes &&
+	    parse_cpus(m->nodes, nodes, "linux.memoryPolicy.nodes", "memory policy node", err) < 0)
+		return oerr_ret(err);
+	count = CPU_COUNT(nodes);
+	if ((mpol_modes[i].value == 0 || mpol_modes[i].value == 4) && count)
+		return oerr_msg(err, EINVAL,
+				"linux.memoryPolicy.nodes: memory policy mode requires 0 nodes but got %d",
+				count);
+	if (mpol_modes[i].value >= 2 && mpol_modes[i].value != 4 && !count)
+		return oerr_msg(
+		    err, EINVAL,
+		    "linux.memoryPolicy.nodes: memory policy mode requires at least one node but got 0");
 	return 0;
 }
 
@@ -219,17 +230,18 @@ int proc_attrs_validate(const struct oci_process *p, const struct oci_linux *l, 
 					p->io_priority->priority);
 	}
 	if (p->exec_cpu_affinity) {
-		if (p->exec_cpu_affinity->initial && parse_cpus(p->exec_cpu_affinity->initial, &set,
-								"process.execCPUAffinity.initial", err) < 0)
+		if (p->exec_cpu_affinity->initial &&
+		    parse_cpus(p->exec_cpu_affinity->initial, &set, "process.execCPUAffinity.initial", "CPU",
+			       err) < 0)
 			return oerr_ret(err);
 		if (p->exec_cpu_affinity->final &&
-		    parse_cpus(p->exec_cpu_affinity->final, &set, "process.execCPUAffinity.final", err) < 0)
+		    parse_cpus(p->exec_cpu_affinity->final, &set, "process.execCPUAffinity.final", "CPU",
+			       err) < 0)
 			return oerr_ret(err);
 	}
 	if (l && l->memory_policy) {
 		int mode;
-		unsigned long mask;
-		if (mpol_build(l->memory_policy, &mode, &mask, err) < 0)
+		if (mpol_build(l->memory_policy, &mode, &set, err) < 0)
 			return oerr_ret(err);
 	}
 	return 0;
@@ -244,17 +256,30 @@ int proc_attrs_apply(const struct oci_process *p, const struct oci_linux *l, oci
 		return oerr(err, errno, "linux.personality: personality(%s)", l->personality->domain);
 	if (l && l->memory_policy) {
 		int mode;
-		unsigned long mask;
-		if (mpol_build(l->memory_policy, &mode, &mask, err) < 0)
+		bool any;
+		if (mpol_build(l->memory_policy, &mode, &set, err) < 0)
 			return oerr_ret(err);
-		if (syscall(SYS_set_mempolicy, mode, mask ? &mask : NULL, mask ? 64UL : 0UL) < 0)
+		/* a cpu_set_t is a bitmap of unsigned longs, the layout of a nodemask */
+		any = CPU_COUNT(&set) > 0;
+		if (syscall(SYS_set_mempolicy, mode, any ? (unsigned long *)&set : NULL,
+			    any ? (unsigned long)CPU_SETSIZE : 0UL) < 0)
 			return oerr(err, errno, "linux.memoryPolicy: set_mempolicy");
 	}
 	if (p->scheduler) {
 		if (sched_build(p->scheduler, &a, err) < 0)
 			return oerr_ret(err);
-		if (syscall(SYS_sched_setattr, 0, &a, 0) < 0)
+		if (syscall(SYS_sched_setattr, 0, &a, 0) < 0) {
+			const struct oci_resources *r = l ? l->resources : NULL;
+			const char *cpus = r && r->cpu ? r->cpu->cpus : NULL;
+			/* EPERM for a deadline policy when the affinity is not every CPU: runc's words */
+			if (errno == EPERM && cpus && *cpus)
+				return oerr(
+				    err, errno,
+				    "process.scheduler: process scheduler can't be used together with "
+				    "AllowedCPUs (linux.resources.cpu.cpus \"%s\"): sched_setattr(%s)",
+				    cpus, p->scheduler->policy);
 			return oerr(err, errno, "process.scheduler: sched_setattr(%s)", p->scheduler->policy);
+		}
 	}
 	if (p->io_priority) {
 		int prio = (ioprio_class(p->io_priority->class) << 13) | p->io_priority->priority;
@@ -263,8 +288,8 @@ int proc_attrs_apply(const struct oci_process *p, const struct oci_linux *l, oci
 			return oerr(err, errno, "process.ioPriority: ioprio_set");
 	}
 	if (p->exec_cpu_affinity && p->exec_cpu_affinity->initial) {
-		if (parse_cpus(p->exec_cpu_affinity->initial, &set, "process.execCPUAffinity.initial", err) <
-		    0)
+		if (parse_cpus(p->exec_cpu_affinity->initial, &set, "process.execCPUAffinity.initial", "CPU",
+			       err) < 0)
 			return oerr_ret(err);
 		if (sched_setaffinity(0, sizeof(set), &set) < 0)
 			return oerr(err, errno, "process.execCPUAffinity.initial: sched_setaffinity");
@@ -284,7 +309,7 @@ int proc_attrs_apply_final(const struct oci_process *p, ocirun_error_t *err)
 
 	if (!p->exec_cpu_affinity || !p->exec_cpu_affinity->final)
 		return 0;
-	if (parse_cpus(p->exec_cpu_affinity->final, &set, "process.execCPUAffinity.final", err) < 0)
+	if (parse_cpus(p->exec_cpu_affinity->final, &set, "process.execCPUAffinity.final", "CPU", err) < 0)
 		return oerr_ret(err);
 	if (sched_setaffinity(0, sizeof(set), &set) < 0)
 		return oerr(err, errno, "process.execCPUAffinity.final: sched_setaffinity");

@@ -103,7 +103,10 @@ static const char *cap_label(int cap, char *buf, size_t size)
 	return buf;
 }
 
-static int resolve_set(char *const *names, const char *set, uint64_t *ret, ocirun_error_t *err)
+/* runtime-spec: a capability that cannot be granted is a warning, and the runtime should not
+ * fail; runc ignores unknown names with a warning too. `warn`: the runtime's check, which says
+ * it once (the init resolves the sets again, quietly). */
+static void resolve_set(char *const *names, const char *set, uint64_t *ret, bool warn)
 {
 	int last = caps_last_cap();
 	uint64_t mask = 0;
@@ -111,9 +114,12 @@ static int resolve_set(char *const *names, const char *set, uint64_t *ret, ociru
 	for (size_t i = 0; names && names[i]; i++) {
 		int cap = caps_from_name(names[i]);
 
-		if (cap < 0)
-			return oerr_msg(err, EINVAL, "process.capabilities.%s: unknown capability \"%s\"",
-					set, names[i]);
+		if (cap < 0) {
+			if (warn)
+				log_warn("process.capabilities.%s: ignoring unknown capability \"%s\"", set,
+					 names[i]);
+			continue;
+		}
 		/* Known to libcap but not to this kernel: runc ignores it too. */
 		if (cap > last) {
 			log_debug("process.capabilities.%s: %s is not supported by the running kernel "
@@ -124,21 +130,18 @@ static int resolve_set(char *const *names, const char *set, uint64_t *ret, ociru
 		mask |= CAP_BIT(cap);
 	}
 	*ret = mask;
-	return 0;
 }
 
-static int resolve_all(const struct oci_capabilities *c, struct cap_masks *m, ocirun_error_t *err)
+static void resolve_all(const struct oci_capabilities *c, struct cap_masks *m, bool warn)
 {
 	memset(m, 0, sizeof(*m));
 	if (!c)
-		return 0;
-	if (resolve_set(c->bounding, "bounding", &m->bounding, err) < 0 ||
-	    resolve_set(c->effective, "effective", &m->effective, err) < 0 ||
-	    resolve_set(c->inheritable, "inheritable", &m->inheritable, err) < 0 ||
-	    resolve_set(c->permitted, "permitted", &m->permitted, err) < 0 ||
-	    resolve_set(c->ambient, "ambient", &m->ambient, err) < 0)
-		return oerr_ret(err);
-	return 0;
+		return;
+	resolve_set(c->bounding, "bounding", &m->bounding, warn);
+	resolve_set(c->effective, "effective", &m->effective, warn);
+	resolve_set(c->inheritable, "inheritable", &m->inheritable, warn);
+	resolve_set(c->permitted, "permitted", &m->permitted, warn);
+	resolve_set(c->ambient, "ambient", &m->ambient, warn);
 }
 
 int caps_validate(const struct oci_capabilities *c, ocirun_error_t *err)
@@ -147,8 +150,15 @@ int caps_validate(const struct oci_capabilities *c, ocirun_error_t *err)
 	uint64_t stray;
 	char label[32];
 
-	if (resolve_all(c, &m, err) < 0)
-		return oerr_ret(err);
+	resolve_all(c, &m, true);
+	/* The kernel raises an ambient cap only if it is permitted and inheritable: the others
+	 * are skipped (apply_ambient), with runc's warning, said here once. */
+	stray = m.ambient & ~(m.permitted & m.inheritable);
+	for (int cap = 0; cap < 64; cap++)
+		if (stray & CAP_BIT(cap))
+			log_warn("can't raise ambient capability %s: it is not in both the permitted and the "
+				 "inheritable set, ignoring it",
+				 cap_label(cap, label, sizeof(label)));
 	/* capset refuses an effective set that is not within the permitted one;
 	 * say which capability before anything is created. */
 	stray = m.effective & ~m.permitted;
@@ -167,8 +177,7 @@ int caps_prepare(const struct oci_capabilities *c, ocirun_error_t *err)
 	int last = caps_last_cap();
 	char label[32];
 
-	if (resolve_all(c, &m, err) < 0)
-		return oerr_ret(err);
+	resolve_all(c, &m, false);
 	/* PR_CAPBSET_DROP needs CAP_SETPCAP in the effective set, which setresuid to
 	 * a non-root uid clears: hence this runs before the uid change. Only drop
 	 * what is still there, so a runtime that already runs with a small bounding
@@ -234,8 +243,7 @@ int caps_apply(const struct oci_capabilities *c, ocirun_error_t *err)
 	_cleanup_cap_ cap_t caps = NULL;
 	struct cap_masks m;
 
-	if (resolve_all(c, &m, err) < 0)
-		return oerr_ret(err);
+	resolve_all(c, &m, false);
 	caps = cap_init(); /* all three sets cleared */
 	if (!caps)
 		return oerr(err, errno, "allocate capability set");

@@ -12,8 +12,9 @@
 #include "spec/spec.h"
 
 /* ---- capabilities ---- */
-/* Unknown names are an error naming the set and the capability:
- * `process.capabilities.bounding: unknown capability "CAP_FOO"`. */
+/* Runtime, before clone: unknown names are ignored with a warning naming the set and the
+ * capability (runtime-spec, runc); so are ambient caps outside permitted and inheritable. An
+ * effective cap outside the permitted set is an error. */
 int caps_validate(const struct oci_capabilities *c, ocirun_error_t *err);
 /* Init, before setresuid: drop from the bounding set everything not listed
  * and set PR_SET_KEEPCAPS so permitted caps survive the uid change.

@@ -162,7 +162,9 @@ int spec_validate_resources(const struct oci_resources *r, const char *what, con
 			return verr(err, what,
 				    "%sdevices[%zu].type: unknown device type \"%s\" (want a, b or c)",
 				    prefix, i, d->type);
-		if (d->access && d->access[strspn(d->access, "rwm")])
+		/* an "a" among them means nothing and is ignored, as runc's v1 driver does
+		 * (runc's own tests write "rwa") */
+		if (d->access && d->access[strspn(d->access, "rwma")])
 			return verr(err, what,
 				    "%sdevices[%zu].access: invalid access \"%s\" (want letters of rwm)",
 				    prefix, i, d->access);

@@ -16,7 +16,8 @@ static const char *const type_names[SYNC_TYPE_MAX] = {
     [SYNC_HOOKS_DONE] = "HOOKS_DONE",
     [SYNC_CONSOLE] = "CONSOLE",
     [SYNC_SECCOMP_FD] = "SECCOMP_FD",
-    [SYNC_IDMAP] = "IDMAP",
+    [SYNC_MOUNT_FD] = "MOUNT_FD",
+    [SYNC_MOUNT_ASK] = "MOUNT_ASK",
     [SYNC_READY] = "READY",
     [SYNC_START] = "START",
     [SYNC_ERROR] = "ERROR",
@@ -33,8 +34,9 @@ static const char *const type_names[SYNC_TYPE_MAX] = {
 		SYNC_##t, SYNC_FROM_INIT | (f)                                                               \
 	}
 #define CREATE_STEPS                                                                                         \
-	I(PID, SYNC_OPT), R(IDMAP, SYNC_OPT | SYNC_MANY), R(GO, 0), I(MOUNTS_DONE, SYNC_OPT),                \
-	    R(HOOKS_DONE, SYNC_OPT), I(CONSOLE, SYNC_OPT), I(SECCOMP_FD, SYNC_OPT), I(READY, 0)
+	I(PID, SYNC_OPT), R(GO, 0), I(MOUNT_ASK, SYNC_OPT | SYNC_MANY), R(MOUNT_FD, SYNC_OPT | SYNC_MANY),   \
+	    I(MOUNTS_DONE, 0), R(HOOKS_DONE, SYNC_OPT), I(CONSOLE, SYNC_OPT), I(SECCOMP_FD, SYNC_OPT),       \
+	    I(READY, 0)
 
 static const struct sync_step create_steps[] = {CREATE_STEPS};
 static const struct sync_step run_steps[] = {CREATE_STEPS, R(START, 0)};
@@ -140,7 +142,8 @@ int sync_recv(int sock, struct sync_msg *m, ocirun_error_t *err)
 	return 0;
 }
 
-int sync_expect(int sock, enum sync_type want, struct sync_msg *m, ocirun_error_t *err)
+int sync_expect_either(int sock, enum sync_type want, enum sync_type other, struct sync_msg *m,
+		       ocirun_error_t *err)
 {
 	for (;;) {
 		if (sync_recv(sock, m, err) < 0)
@@ -157,12 +160,16 @@ int sync_expect(int sock, enum sync_type want, struct sync_msg *m, ocirun_error_
 				close(m->fd);
 			return oerr_msg(err, m->hdr.code > 0 ? m->hdr.code : EIO, "%s", m->payload);
 		default:
-			if (want == SYNC_NONE || m->hdr.type == (uint32_t)want)
+			if (want == SYNC_NONE || m->hdr.type == (uint32_t)want ||
+			    m->hdr.type == (uint32_t)other)
 				return 0;
 			if (m->fd >= 0)
 				close(m->fd);
-			return oerr_msg(err, EPROTO, "sync: expected %s, got %s", sync_type_name(want),
-					sync_type_name(m->hdr.type));
+			if (want == other)
+				return oerr_msg(err, EPROTO, "sync: expected %s, got %s",
+						sync_type_name(want), sync_type_name(m->hdr.type));
+			return oerr_msg(err, EPROTO, "sync: expected %s or %s, got %s", sync_type_name(want),
+					sync_type_name(other), sync_type_name(m->hdr.type));
 		}
 	}
 }
@@ -205,7 +212,11 @@ int sync_chan_step(struct sync_chan *c, enum sync_type type, uint8_t from, ociru
 		uint8_t dir = s->flags & (SYNC_TO_INIT | SYNC_FROM_INIT);
 
 		if (s->type == type && dir == from) {
-			c->pos = (s->flags & SYNC_MANY) ? i : i + 1;
+			/* a run of repeatable steps starts over: MOUNT_ASK, MOUNT_FD, MOUNT_ASK... */
+			size_t first = i;
+			while ((s->flags & SYNC_MANY) && first > 0 && (p->steps[first - 1].flags & SYNC_MANY))
+				first--;
+			c->pos = (s->flags & SYNC_MANY) ? first : i + 1;
 			return 0;
 		}
 		/* an optional step may be left out; one of our own side may have been sent by a
@@ -227,17 +238,22 @@ int sync_chan_send(struct sync_chan *c, enum sync_type type, int32_t code, int f
 	return sync_send(c->fd, type, code, NULL, 0, fd, err);
 }
 
-int sync_chan_expect(struct sync_chan *c, enum sync_type want, struct sync_msg *m, ocirun_error_t *err)
+int sync_chan_expect_either(struct sync_chan *c, enum sync_type want, enum sync_type other,
+			    struct sync_msg *m, ocirun_error_t *err)
 {
-	uint8_t other = c->side == SYNC_TO_INIT ? SYNC_FROM_INIT : SYNC_TO_INIT;
+	uint8_t them = c->side == SYNC_TO_INIT ? SYNC_FROM_INIT : SYNC_TO_INIT;
 
 	if (sync_expect(c->fd, SYNC_NONE, m, err) < 0)
 		return oerr_ret(err);
-	if (sync_chan_step(c, m->hdr.type, other, err) < 0)
+	if (sync_chan_step(c, m->hdr.type, them, err) < 0)
 		goto refused;
-	if (m->hdr.type != (uint32_t)want) {
-		oerr_msg(err, EPROTO, "sync (%s): expected %s, got %s", c->proto->mode, sync_type_name(want),
-			 sync_type_name(m->hdr.type));
+	if (m->hdr.type != (uint32_t)want && m->hdr.type != (uint32_t)other) {
+		if (want == other)
+			oerr_msg(err, EPROTO, "sync (%s): expected %s, got %s", c->proto->mode,
+				 sync_type_name(want), sync_type_name(m->hdr.type));
+		else
+			oerr_msg(err, EPROTO, "sync (%s): expected %s or %s, got %s", c->proto->mode,
+				 sync_type_name(want), sync_type_name(other), sync_type_name(m->hdr.type));
 		goto refused;
 	}
 	return 0;
@@ -246,4 +262,14 @@ refused:
 		close(m->fd);
 	m->fd = -1;
 	return oerr_ret(err);
+}
+
+int sync_chan_expect(struct sync_chan *c, enum sync_type want, struct sync_msg *m, ocirun_error_t *err)
+{
+	return sync_chan_expect_either(c, want, want, m, err);
+}
+
+int sync_expect(int sock, enum sync_type want, struct sync_msg *m, ocirun_error_t *err)
+{
+	return sync_expect_either(sock, want, want, m, err);
 }

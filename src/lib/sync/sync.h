@@ -15,16 +15,18 @@
  *                            path first; it sends PID, then exits)
  *     <-------------------------------------- PID(init pid)      [o: intermediate only]
  *   write uid/gid maps, time offsets, enter cgroup, move net devices
- *   IDMAP(i) + fd, per idmapped mount ------->   kept until the mounts  [o*: mounts[].uidMappings,
- *    (sent by a helper in the init's mount                                idmap, ridmap]
- *     namespace, which made the tree there)
  *   GO -------------------------------------->
  *                                               time offsets, setuid(0) in userns, cgroupns,
  *                                               lo up, sysctl, oom_score_adj, not dumpable,
- *                                               mounts, devices
- *     <-------------------------------------- MOUNTS_DONE        [o: prestart/createRuntime
- *   prestart + createRuntime hooks                                   hooks]
- *   HOOKS_DONE ------------------------------> [o]
+ *                                               mounts, devices; per mount that needs a
+ *                                               source from the host side:
+ *     <-------------------------------------- MOUNT_ASK(i)       [o*: idmapped; a bind source
+ *   a helper in the init's mount namespace                         the init cannot reach]
+ *   opens the source or makes the tree:
+ *   MOUNT_FD(i) + fd ------------------------> [o*] mounted at once
+ *     <-------------------------------------- MOUNTS_DONE
+ *   prestart + createRuntime hooks
+ *   HOOKS_DONE ------------------------------> [o: prestart/createRuntime hooks]
  *                                               createContainer hooks, pivot_root, cwd
  *     <-------------------------------------- CONSOLE + fd       [o: process.terminal]
  *                                               hostname, masked/ro paths, AppArmor/SELinux
@@ -68,10 +70,11 @@ enum sync_type {
 	SYNC_SECCOMP_FD, /* carries an fd: the seccomp notify listener */
 	SYNC_READY,
 	SYNC_START,
-	SYNC_ERROR,  /* code = errno, payload = message */
-	SYNC_LOG,    /* code = level, payload = text */
-	SYNC_IDMAP,  /* code = mount index; carries an fd: a detached idmapped tree */
-	SYNC_EXECED, /* exec.done only: execve comes next */
+	SYNC_ERROR,     /* code = errno, payload = message */
+	SYNC_LOG,       /* code = level, payload = text */
+	SYNC_MOUNT_FD,  /* code = mount index; carries an fd: the source, or a detached idmapped tree */
+	SYNC_MOUNT_ASK, /* code = mount index */
+	SYNC_EXECED,    /* exec.done only: execve comes next */
 	SYNC_TYPE_MAX
 };
 
@@ -107,6 +110,9 @@ int sync_recv(int sock, struct sync_msg *m, ocirun_error_t *err);
  * ERROR frames become err; anything but `want` (SYNC_NONE: any) is an order error. The fd of
  * the frame, if any, is in m->fd (the caller owns it). */
 int sync_expect(int sock, enum sync_type want, struct sync_msg *m, ocirun_error_t *err);
+/* The same, where either of two frames may come next (m->hdr.type says which). */
+int sync_expect_either(int sock, enum sync_type want, enum sync_type other, struct sync_msg *m,
+		       ocirun_error_t *err);
 /* Decoder check for one raw frame (for tests and the fuzz target). */
 int sync_decode(const void *buf, size_t len, struct sync_msg *m, ocirun_error_t *err);
 /* One frame into buf (a fifo's atomic write: size at most PIPE_BUF); its length. The payload is
@@ -119,7 +125,7 @@ enum {
 	SYNC_TO_INIT = 0x1,   /* the runtime sends it */
 	SYNC_FROM_INIT = 0x2, /* the init (or exec's intermediate or process) sends it */
 	SYNC_OPT = 0x10,      /* may be left out */
-	SYNC_MANY = 0x20,     /* may come again */
+	SYNC_MANY = 0x20,     /* may come again; a run of such steps repeats as a whole */
 };
 struct sync_step {
 	uint8_t type;
@@ -145,6 +151,9 @@ void sync_chan_init(struct sync_chan *c, int fd, const struct sync_proto *proto,
 /* sync_send / sync_expect, checked against the table. */
 int sync_chan_send(struct sync_chan *c, enum sync_type type, int32_t code, int fd, ocirun_error_t *err);
 int sync_chan_expect(struct sync_chan *c, enum sync_type want, struct sync_msg *m, ocirun_error_t *err);
+/* The same, where either of two frames may come next (m->hdr.type says which). */
+int sync_chan_expect_either(struct sync_chan *c, enum sync_type want, enum sync_type other,
+			    struct sync_msg *m, ocirun_error_t *err);
 /* The table's check alone, for a frame of TYPE sent by FROM (SYNC_TO_INIT or SYNC_FROM_INIT):
  * advances and returns 0 when the table allows it next. */
 int sync_chan_step(struct sync_chan *c, enum sync_type type, uint8_t from, ocirun_error_t *err);
