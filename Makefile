@@ -49,6 +49,11 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(BUILD)/libocirun.
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libocirun.a $(LDFLAGS) $(LDLIBS)
 
+# The CLI's flag syntaxes are tested on their own object.
+$(BUILD)/tests/test_goflags: tests/unit/test_goflags.c tests/unit/unit.h $(BUILD)/src/cli/goflags.o $(BUILD)/libocirun.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/src/cli/goflags.o $(BUILD)/libocirun.a $(LDFLAGS) $(LDLIBS)
+
 $(BUILD)/tests/%: tests/helpers/%.c $(wildcard tests/helpers/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $<

@@ -102,14 +102,19 @@ int ocirun_signal_from_name(const char *name);
 int ocirun_pause(const struct ocirun_ctx *ctx, const char *id, ocirun_error_t *err);
 int ocirun_resume(const struct ocirun_ctx *ctx, const char *id, ocirun_error_t *err);
 
-/* update: runc's flags as given (NULL or "" = not given); sizes take runc's
- * units ("512m", "1g", "-1"). With `resources` (a file, "-" for stdin) the
- * flags are ignored. 0 leaves a value alone, as in runc. */
+/* update: the values of runc's flags, parsed by the CLI (cli/goflags.c).
+ * 0 and NULL leave a value alone, as in runc; sizes are bytes, -1 unlimited.
+ * With `resources` (a LinuxResources JSON file, "-" for stdin) the values
+ * are ignored. */
 struct ocirun_update_opts {
 	const char *resources;
-	const char *memory, *memory_swap, *memory_reservation, *kernel_memory, *kernel_memory_tcp;
-	const char *cpu_shares, *cpu_quota, *cpu_period, *cpu_rt_runtime, *cpu_rt_period;
-	const char *cpu_burst, *cpu_idle; /* applied when given, 0 too (runc 1.5) */
+	int64_t memory, memory_swap, memory_reservation;
+	int64_t kernel_memory, kernel_memory_tcp; /* only warned about */
+	uint64_t cpu_shares, cpu_period, cpu_rt_period;
+	int64_t cpu_quota, cpu_rt_runtime;
+	uint64_t cpu_burst; /* applied when has_cpu_burst, 0 too (runc 1.5) */
+	int64_t cpu_idle;   /* applied when has_cpu_idle, 0 too */
+	bool has_cpu_burst, has_cpu_idle;
 	const char *cpuset_cpus, *cpuset_mems;
 	int64_t pids_limit;  /* -1 unlimited, 0 a limit of 1 (runc 1.5) */
 	bool pids_limit_set; /* --pids-limit given: applied, 0 too */
@@ -118,8 +123,6 @@ struct ocirun_update_opts {
 };
 int ocirun_update(const struct ocirun_ctx *ctx, const char *id, const struct ocirun_update_opts *o,
 		  ocirun_error_t *err);
-/* An integer flag (--pids-limit, --blkio-weight) as Go's flag package reads it. */
-int ocirun_update_int_flag(const char *flag, const char *value, int64_t *ret, ocirun_error_t *err);
 
 /* events: one JSON line per event, handed to emit (which returns < 0 to stop,
  * errno set). With `stats`, one stats line; else a stats line every interval
@@ -131,14 +134,9 @@ struct ocirun_events_opts {
 };
 int ocirun_events(const struct ocirun_ctx *ctx, const char *id, const struct ocirun_events_opts *o,
 		  ocirun_event_fn emit, void *data, ocirun_error_t *err);
-/* Go's time.ParseDuration ("5s", "100ms", "1m30s", "0"): 0, -EINVAL or -ERANGE. */
-int ocirun_parse_duration(const char *s, int64_t *ret_ns);
 
 /* ps: host PIDs in the container's cgroup (*ret NULL when none). */
 int ocirun_ps(const struct ocirun_ctx *ctx, const char *id, pid_t **ret, size_t *ret_n, ocirun_error_t *err);
-/* Run `ps ARGS` (default -ef) and keep the header and the lines whose PID
- * column names one of pids. */
-int ocirun_ps_table(const pid_t *pids, size_t n, char *const *args, char **ret, ocirun_error_t *err);
 
 /* ---- checkpoint and restore with CRIU (lifecycle/checkpoint.c, restore.c) ---- */
 

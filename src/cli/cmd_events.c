@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "goflags.h"
 
 static int print_line(const char *line, void *data)
 {
@@ -31,7 +32,7 @@ CMD(events)
 			eo.stats = true;
 			break;
 		case OPT_INTERVAL:
-			if (ocirun_parse_duration(optarg, &eo.interval_ns) < 0)
+			if (go_parse_duration(optarg, &eo.interval_ns) < 0)
 				return cli_usage_error(
 				    "events", "invalid value \"%s\" for flag -interval: parse error", optarg);
 			break;

@@ -2,8 +2,10 @@
  * from a LinuxResources JSON (-r FILE, - for stdin). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
+#include "goflags.h"
 
 static const char help[] =
     "Options:\n"
@@ -30,6 +32,65 @@ static const char help[] =
     "  --pids-limit N               maximum number of pids (-1 unlimited)\n"
     "  --l3-cache-schema S          Intel RDT (not supported)\n"
     "  --mem-bw-schema S            Intel RDT (not supported)\n";
+
+/* The flags runc reads as strings, parsed once the options are collected. */
+struct flag_strings {
+	const char *memory, *memory_swap, *memory_reservation, *kernel_memory, *kernel_memory_tcp;
+	const char *cpu_shares, *cpu_quota, *cpu_period, *cpu_rt_runtime, *cpu_rt_period;
+	const char *cpu_burst, *cpu_idle;
+};
+
+static bool given(const char *s)
+{
+	return s && *s;
+}
+
+/* In runc's order, so that the first bad value is the one reported. */
+static int parse_strings(const struct flag_strings *f, struct ocirun_update_opts *o, ocirun_error_t *err)
+{
+	const struct {
+		const char *opt, *val;
+		uint64_t *dst;
+	} uints[] = {
+	    {"cpu-period", f->cpu_period, &o->cpu_period},
+	    {"cpu-rt-period", f->cpu_rt_period, &o->cpu_rt_period},
+	    {"cpu-share", f->cpu_shares, &o->cpu_shares},
+	};
+	const struct {
+		const char *opt, *val;
+		int64_t *dst;
+	} ints[] = {{"cpu-quota", f->cpu_quota, &o->cpu_quota},
+		    {"cpu-rt-runtime", f->cpu_rt_runtime, &o->cpu_rt_runtime}},
+	  sizes[] = {
+	      {"memory", f->memory, &o->memory},
+	      {"memory-swap", f->memory_swap, &o->memory_swap},
+	      {"kernel-memory", f->kernel_memory, &o->kernel_memory},
+	      {"kernel-memory-tcp", f->kernel_memory_tcp, &o->kernel_memory_tcp},
+	      {"memory-reservation", f->memory_reservation, &o->memory_reservation},
+	  };
+
+	for (size_t i = 0; i < sizeof(uints) / sizeof(uints[0]); i++)
+		if (given(uints[i].val) && go_parse_uint(uints[i].opt, uints[i].val, uints[i].dst, err) < 0)
+			return -1;
+	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
+		if (given(ints[i].val) && go_parse_int(ints[i].opt, ints[i].val, ints[i].dst, err) < 0)
+			return -1;
+	if ((o->has_cpu_burst = given(f->cpu_burst)) &&
+	    go_parse_uint("cpu-burst", f->cpu_burst, &o->cpu_burst, err) < 0)
+		return -1;
+	if ((o->has_cpu_idle = given(f->cpu_idle)) &&
+	    go_parse_int("cpu-idle", f->cpu_idle, &o->cpu_idle, err) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		if (!given(sizes[i].val))
+			continue;
+		*sizes[i].dst = -1;
+		if (strcmp(sizes[i].val, "-1") != 0 &&
+		    go_ram_in_bytes(sizes[i].opt, sizes[i].val, sizes[i].dst, err) < 0)
+			return -1;
+	}
+	return 0;
+}
 
 CMD(update)
 {
@@ -78,6 +139,7 @@ CMD(update)
 	    {0},
 	};
 	struct ocirun_update_opts uo = {0};
+	struct flag_strings fs = {0};
 	ocirun_error_t err = {0};
 	const char *id;
 	int c;
@@ -89,34 +151,34 @@ CMD(update)
 			uo.resources = optarg;
 			break;
 		case OPT_BLKIO:
-			if (ocirun_update_int_flag("blkio-weight", optarg, &uo.blkio_weight, &err) < 0)
+			if (go_int_flag("blkio-weight", optarg, &uo.blkio_weight, &err) < 0)
 				return cli_usage_error("update", "%s", err.msg);
 			break;
 		case OPT_PIDS:
-			if (ocirun_update_int_flag("pids-limit", optarg, &uo.pids_limit, &err) < 0)
+			if (go_int_flag("pids-limit", optarg, &uo.pids_limit, &err) < 0)
 				return cli_usage_error("update", "%s", err.msg);
 			uo.pids_limit_set = true;
 			break;
 		case OPT_CPU_PERIOD:
-			uo.cpu_period = optarg;
+			fs.cpu_period = optarg;
 			break;
 		case OPT_CPU_QUOTA:
-			uo.cpu_quota = optarg;
+			fs.cpu_quota = optarg;
 			break;
 		case OPT_CPU_BURST:
-			uo.cpu_burst = optarg;
+			fs.cpu_burst = optarg;
 			break;
 		case OPT_CPU_IDLE:
-			uo.cpu_idle = optarg;
+			fs.cpu_idle = optarg;
 			break;
 		case OPT_CPU_SHARE:
-			uo.cpu_shares = optarg;
+			fs.cpu_shares = optarg;
 			break;
 		case OPT_RT_PERIOD:
-			uo.cpu_rt_period = optarg;
+			fs.cpu_rt_period = optarg;
 			break;
 		case OPT_RT_RUNTIME:
-			uo.cpu_rt_runtime = optarg;
+			fs.cpu_rt_runtime = optarg;
 			break;
 		case OPT_CPUS:
 			uo.cpuset_cpus = optarg;
@@ -125,19 +187,19 @@ CMD(update)
 			uo.cpuset_mems = optarg;
 			break;
 		case OPT_KMEM:
-			uo.kernel_memory = optarg;
+			fs.kernel_memory = optarg;
 			break;
 		case OPT_KMEM_TCP:
-			uo.kernel_memory_tcp = optarg;
+			fs.kernel_memory_tcp = optarg;
 			break;
 		case OPT_MEMORY:
-			uo.memory = optarg;
+			fs.memory = optarg;
 			break;
 		case OPT_MEM_RES:
-			uo.memory_reservation = optarg;
+			fs.memory_reservation = optarg;
 			break;
 		case OPT_MEM_SWAP:
-			uo.memory_swap = optarg;
+			fs.memory_swap = optarg;
 			break;
 		case OPT_L3:
 			uo.l3_cache_schema = optarg;
@@ -153,5 +215,13 @@ CMD(update)
 	}
 	if (cli_take_id("update", argc, argv, &id))
 		return 1;
+	if (!uo.resources && parse_strings(&fs, &uo, &err) < 0) {
+		/* runc looks the container up first: its error comes before the flag's */
+		ocirun_error_t e = {0};
+		char *json = NULL;
+		int r = ocirun_state(ctx, id, &json, &e);
+		free(json);
+		return cli_fail(r < 0 ? &e : &err);
+	}
 	return ocirun_update(ctx, id, &uo, &err) < 0 ? cli_fail(&err) : 0;
 }

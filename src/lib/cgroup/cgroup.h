@@ -63,6 +63,14 @@ int cgroup_pids(const cgroup_t *cg, pid_t **ret, size_t *ret_n, ocirun_error_t *
 int cgroup_kill_all(const cgroup_t *cg, int sig, ocirun_error_t *err);
 /* runc's `events --stats` "data" object: cpu, memory, pids, blkio, hugetlb. */
 int cgroup_stats(const cgroup_t *cg, json_gen_t *g, ocirun_error_t *err);
+/* A watch for OOM kills in the memory cgroup: v1 an eventfd registered for memory.oom_control,
+ * v2 inotify on memory.events (its oom_kill counter) and cgroup.events. Poll its fd for POLLIN,
+ * then read: 1 an OOM kill, 0 nothing to report, -1 the (v1) cgroup was removed. */
+typedef struct cgroup_oom_watch cgroup_oom_watch_t;
+int cgroup_oom_watch_open(const cgroup_t *cg, cgroup_oom_watch_t **ret, ocirun_error_t *err);
+int cgroup_oom_watch_fd(const cgroup_oom_watch_t *w);
+int cgroup_oom_watch_read(cgroup_oom_watch_t *w);
+void cgroup_oom_watch_free(cgroup_oom_watch_t *w);
 /* Remove the cgroup dirs it created (retrying while busy). */
 int cgroup_destroy(cgroup_t *cg, ocirun_error_t *err);
 void cgroup_free(cgroup_t *cg);
