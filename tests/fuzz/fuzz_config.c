@@ -76,7 +76,7 @@ static void validate(const struct oci_spec *s)
 		check_error(&err);
 	if (p) {
 		memset(&err, 0, sizeof(err));
-		if (caps_validate(p->capabilities, &err) < 0)
+		if (caps_validate(p->capabilities, &(struct caps_set){0}, &err) < 0)
 			check_error(&err);
 		memset(&err, 0, sizeof(err));
 		if (rlimits_validate(p->rlimits, p->n_rlimits, &err) < 0)

@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	memset(&err, 0, sizeof(err));
-	if (caps_validate(p->capabilities, &err) < 0)
+	if (caps_validate(p->capabilities, &(struct caps_set){0}, &err) < 0)
 		check_error(&err);
 	memset(&err, 0, sizeof(err));
 	if (rlimits_validate(p->rlimits, p->n_rlimits, &err) < 0)

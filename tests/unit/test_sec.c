@@ -105,27 +105,31 @@ TEST(caps_validate)
 {
 	ocirun_error_t err = {0};
 	struct oci_capabilities c = {0};
+	struct caps_set set;
 
-	CHECK(caps_validate(NULL, &err) == 0);
-	CHECK(caps_validate(&c, &err) == 0);
+	CHECK(caps_validate(NULL, &set, &err) == 0);
+	CHECK(caps_validate(&c, &set, &err) == 0);
 
 	/* unknown names are ignored with a warning (runtime-spec, runc) */
 	c.bounding = V("CAP_CHOWN", "CAP_FOO");
-	CHECK(caps_validate(&c, &err) == 0);
+	CHECK(caps_validate(&c, &set, &err) == 0);
+	CHECK(set.bounding == 1 && set.effective == 0);
 
 	c.bounding = V("CAP_CHOWN");
-	c.ambient = V("cap_kill");
-	CHECK(caps_validate(&c, &err) == 0);
+	c.ambient = V("cap_kill"); /* libcap's spelling, not the spec's: unknown */
+	CHECK(caps_validate(&c, &set, &err) == 0);
+	CHECK(set.ambient == 0);
 
 	c.ambient = NULL;
 	c.permitted = V("CAP_CHOWN");
 	c.effective = V("CAP_CHOWN", "CAP_KILL");
-	CHECK(caps_validate(&c, &err) < 0);
+	CHECK(caps_validate(&c, &set, &err) < 0);
 	CHECK_STR(err.msg, "process.capabilities.effective: CAP_KILL is not in the permitted set");
 
 	c.effective = V("CAP_CHOWN");
 	c.inheritable = V("CAP_AUDIT_READ", "CAP_BPF", "CAP_CHECKPOINT_RESTORE");
-	CHECK(caps_validate(&c, &err) == 0);
+	CHECK(caps_validate(&c, &set, &err) == 0);
+	CHECK(set.permitted == 1 && set.effective == 1);
 }
 
 struct caps_case {
@@ -139,8 +143,13 @@ static int caps_child(void *arg)
 {
 	const struct caps_case *t = arg;
 	ocirun_error_t err = {0};
+	struct caps_set set;
 
-	if (caps_prepare(t->caps, &err) < 0) {
+	if (caps_validate(t->caps, &set, &err) < 0) {
+		fprintf(stderr, "# caps_validate: %s\n", err.msg);
+		return 12;
+	}
+	if (caps_prepare(&set, &err) < 0) {
 		fprintf(stderr, "# caps_prepare: %s\n", err.msg);
 		return 1;
 	}
@@ -150,7 +159,7 @@ static int caps_child(void *arg)
 	if (t->uid != 0 && (setgroups(0, NULL) < 0 || setresgid(t->uid, t->uid, t->uid) < 0 ||
 			    setresuid(t->uid, t->uid, t->uid) < 0))
 		return 3;
-	if (caps_apply(t->caps, &err) < 0) {
+	if (caps_apply(&set, &err) < 0) {
 		fprintf(stderr, "# caps_apply: %s\n", err.msg);
 		return 4;
 	}

@@ -46,6 +46,7 @@ struct creation {
 	char *rootfs;
 	struct ns_plan plan;
 	seccomp_prog_t *seccomp;
+	struct caps_set caps; /* process.capabilities, resolved once (caps_validate) */
 	int root_fd;
 	int dirfd;
 	bool dir_made;
@@ -158,7 +159,8 @@ static int validate(struct creation *c, ocirun_error_t *err)
 	if (s->hostname && *s->hostname && !spec_find_namespace(s, "uts"))
 		return oerr_msg(err, EINVAL,
 				"config.json: hostname: cannot set a hostname without a new uts namespace");
-	if (caps_validate(p->capabilities, err) < 0 || rlimits_validate(p->rlimits, p->n_rlimits, err) < 0 ||
+	if (caps_validate(p->capabilities, &c->caps, err) < 0 ||
+	    rlimits_validate(p->rlimits, p->n_rlimits, err) < 0 ||
 	    proc_attrs_validate(p, s->linux_, err) < 0 || lsm_validate(p, s->linux_, err) < 0 ||
 	    netdev_validate(s, err) < 0 || fs_validate(s, c->bundle, err) < 0)
 		return oerr_prefix(err, "config.json");
@@ -571,6 +573,7 @@ static int do_create(struct creation *c, ocirun_error_t *err)
 	    .tty_proxied = !c->o->console_socket,
 	    .preserve_fds = c->o->preserve_fds,
 	    .seccomp = c->seccomp,
+	    .caps = c->caps,
 	};
 	sync_chan_init(&ic.sync, pair[1], proto, true);
 	if (spawn_init(c, &ic, err) < 0) {

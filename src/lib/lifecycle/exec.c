@@ -41,6 +41,7 @@ struct execution {
 	struct oci_process *file; /* --process */
 	struct oci_process *p;    /* what runs: spec->process or file */
 	seccomp_prog_t *seccomp;
+	struct caps_set caps;
 	struct ns_plan plan;
 	struct sync_chan sync;
 	pid_t pid;
@@ -166,6 +167,7 @@ __attribute__((noreturn)) static void exec_child(struct execution *x, struct syn
 	    .p = x->p,
 	    .linux_ = x->spec->linux_,
 	    .seccomp = x->seccomp,
+	    .caps = x->caps,
 	    .in_userns = x->plan.in_user,
 	    .preserve_fds = eo->preserve_fds,
 	    .sync = NULL,
@@ -296,7 +298,7 @@ static int prepare(struct execution *x, const struct ocirun_ctx *ctx, const stru
 	}
 	if (x->p->terminal && !eo->console_socket && eo->detach)
 		return oerr_msg(err, EINVAL, "exec: a tty needs --console-socket when detached");
-	if (caps_validate(x->p->capabilities, err) < 0 ||
+	if (caps_validate(x->p->capabilities, &x->caps, err) < 0 ||
 	    rlimits_validate(x->p->rlimits, x->p->n_rlimits, err) < 0 ||
 	    proc_attrs_validate(x->p, x->spec->linux_, err) < 0 || lsm_validate(x->p, NULL, err) < 0)
 		return oerr_prefix(err, "exec");

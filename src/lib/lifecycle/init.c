@@ -270,6 +270,7 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 	    .p = s->process,
 	    .linux_ = s->linux_,
 	    .seccomp = c->seccomp,
+	    .caps = c->caps,
 	    .in_userns = c->plan->in_user,
 	    .preserve_fds = c->preserve_fds,
 	    .sync = &c->sync,

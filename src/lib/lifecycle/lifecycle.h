@@ -38,10 +38,11 @@ struct init_ctx {
 	bool tty_proxied;   /* process.terminal without --console-socket: the runtime proxies the pty */
 	int preserve_fds;
 	seccomp_prog_t *seccomp;
-	bool ask_sources; /* the runtime is root: it serves MOUNT_ASK (mount_sources_serve) */
+	struct caps_set caps; /* process.capabilities, resolved by the runtime */
+	bool ask_sources;     /* the runtime is root: it serves MOUNT_ASK (mount_sources_serve) */
 };
 
-/* Idmapped mounts (lifecycle/idmap.c). Runtime, before clone: each idmapped mount's user namespace
+/* Idmapped mounts (lifecycle/mountsrc.c). Runtime, before clone: each idmapped mount's user namespace
  * (per mount index, -1 for the others; mounts with the same mappings share one namespace). */
 struct idmap_mapping {
 	const struct oci_id_mapping *uid, *gid; /* NULL: a user namespace joined by path */
@@ -79,7 +80,8 @@ struct process_plan {
 	const struct oci_process *p;
 	const struct oci_linux *linux_; /* personality, memoryPolicy (may be NULL) */
 	seccomp_prog_t *seccomp;
-	bool in_userns; /* setgroups may be denied */
+	struct caps_set caps; /* resolved by the runtime (caps_validate) */
+	bool in_userns;       /* setgroups may be denied */
 	int preserve_fds;
 	struct sync_chan *sync; /* where the seccomp notify fd goes (SYNC_SECCOMP_FD), or NULL */
 	bool send_notify_fd;    /* linux.seccomp.listenerPath is set: load early, send the fd */

@@ -294,11 +294,11 @@ int process_prepare(struct process_plan *pp, ocirun_error_t *err)
 				return oerr_ret(err);
 		}
 	}
-	if (caps_prepare(p->capabilities, err) < 0)
+	if (caps_prepare(&pp->caps, err) < 0)
 		return oerr_ret(err);
 	if (fix_stdio_owner(p->user.uid, err) < 0 || set_user(pp, err) < 0)
 		return oerr_ret(err);
-	if (caps_apply(p->capabilities, err) < 0)
+	if (caps_apply(&pp->caps, err) < 0)
 		return oerr_ret(err);
 	umask(p->user.has_umask ? (mode_t)p->user.umask : 0022);
 	if (cwd_as_user && chdir(p->cwd) < 0)

@@ -24,10 +24,6 @@ static inline void cleanup_capp(cap_t *c)
 }
 #define _cleanup_cap_ __attribute__((cleanup(cleanup_capp)))
 
-struct cap_masks {
-	uint64_t bounding, effective, inheritable, permitted, ambient;
-};
-
 static int last_cap_cached = -1;
 
 int caps_last_cap(void)
@@ -106,7 +102,7 @@ static const char *cap_label(int cap, char *buf, size_t size)
 /* runtime-spec: a capability that cannot be granted is a warning, and the runtime should not
  * fail; runc ignores unknown names with a warning too. `warn`: the runtime's check, which says
  * it once (the init resolves the sets again, quietly). */
-static void resolve_set(char *const *names, const char *set, uint64_t *ret, bool warn)
+static void resolve_set(char *const *names, const char *set, uint64_t *ret)
 {
 	int last = caps_last_cap();
 	uint64_t mask = 0;
@@ -115,9 +111,8 @@ static void resolve_set(char *const *names, const char *set, uint64_t *ret, bool
 		int cap = caps_from_name(names[i]);
 
 		if (cap < 0) {
-			if (warn)
-				log_warn("process.capabilities.%s: ignoring unknown capability \"%s\"", set,
-					 names[i]);
+			log_warn("process.capabilities.%s: ignoring unknown capability \"%s\"", set,
+				 names[i]);
 			continue;
 		}
 		/* Known to libcap but not to this kernel: runc ignores it too. */
@@ -132,25 +127,25 @@ static void resolve_set(char *const *names, const char *set, uint64_t *ret, bool
 	*ret = mask;
 }
 
-static void resolve_all(const struct oci_capabilities *c, struct cap_masks *m, bool warn)
+static void resolve_all(const struct oci_capabilities *c, struct caps_set *m)
 {
 	memset(m, 0, sizeof(*m));
 	if (!c)
 		return;
-	resolve_set(c->bounding, "bounding", &m->bounding, warn);
-	resolve_set(c->effective, "effective", &m->effective, warn);
-	resolve_set(c->inheritable, "inheritable", &m->inheritable, warn);
-	resolve_set(c->permitted, "permitted", &m->permitted, warn);
-	resolve_set(c->ambient, "ambient", &m->ambient, warn);
+	resolve_set(c->bounding, "bounding", &m->bounding);
+	resolve_set(c->effective, "effective", &m->effective);
+	resolve_set(c->inheritable, "inheritable", &m->inheritable);
+	resolve_set(c->permitted, "permitted", &m->permitted);
+	resolve_set(c->ambient, "ambient", &m->ambient);
 }
 
-int caps_validate(const struct oci_capabilities *c, ocirun_error_t *err)
+int caps_validate(const struct oci_capabilities *c, struct caps_set *ret, ocirun_error_t *err)
 {
-	struct cap_masks m;
+	struct caps_set m;
 	uint64_t stray;
 	char label[32];
 
-	resolve_all(c, &m, true);
+	resolve_all(c, &m);
 	/* The kernel raises an ambient cap only if it is permitted and inheritable: the others
 	 * are skipped (apply_ambient), with runc's warning, said here once. */
 	stray = m.ambient & ~(m.permitted & m.inheritable);
@@ -168,22 +163,21 @@ int caps_validate(const struct oci_capabilities *c, ocirun_error_t *err)
 		return oerr_msg(err, EINVAL, "process.capabilities.effective: %s is not in the permitted set",
 				cap_label(cap, label, sizeof(label)));
 	}
+	*ret = m;
 	return 0;
 }
 
-int caps_prepare(const struct oci_capabilities *c, ocirun_error_t *err)
+int caps_prepare(const struct caps_set *m, ocirun_error_t *err)
 {
-	struct cap_masks m;
 	int last = caps_last_cap();
 	char label[32];
 
-	resolve_all(c, &m, false);
 	/* PR_CAPBSET_DROP needs CAP_SETPCAP in the effective set, which setresuid to
 	 * a non-root uid clears: hence this runs before the uid change. Only drop
 	 * what is still there, so a runtime that already runs with a small bounding
 	 * set and no CAP_SETPCAP still works. */
 	for (int cap = 0; cap <= last; cap++) {
-		if (m.bounding & CAP_BIT(cap))
+		if (m->bounding & CAP_BIT(cap))
 			continue;
 		if (cap_get_bound((cap_value_t)cap) != 1)
 			continue;
@@ -216,7 +210,7 @@ static int fill_flag(cap_t caps, cap_flag_t flag, uint64_t mask, ocirun_error_t 
  * as it leaves either set), so raising those sets temporarily would not help:
  * an ambient cap missing from them is skipped with a warning, which is what
  * runc ends up doing (its EPERM from PR_CAP_AMBIENT_RAISE is lost). */
-static int apply_ambient(const struct cap_masks *m, ocirun_error_t *err)
+static int apply_ambient(const struct caps_set *m, ocirun_error_t *err)
 {
 	char label[32];
 
@@ -238,18 +232,16 @@ static int apply_ambient(const struct cap_masks *m, ocirun_error_t *err)
 	return 0;
 }
 
-int caps_apply(const struct oci_capabilities *c, ocirun_error_t *err)
+int caps_apply(const struct caps_set *m, ocirun_error_t *err)
 {
 	_cleanup_cap_ cap_t caps = NULL;
-	struct cap_masks m;
 
-	resolve_all(c, &m, false);
 	caps = cap_init(); /* all three sets cleared */
 	if (!caps)
 		return oerr(err, errno, "allocate capability set");
-	if (fill_flag(caps, CAP_EFFECTIVE, m.effective, err) < 0 ||
-	    fill_flag(caps, CAP_PERMITTED, m.permitted, err) < 0 ||
-	    fill_flag(caps, CAP_INHERITABLE, m.inheritable, err) < 0)
+	if (fill_flag(caps, CAP_EFFECTIVE, m->effective, err) < 0 ||
+	    fill_flag(caps, CAP_PERMITTED, m->permitted, err) < 0 ||
+	    fill_flag(caps, CAP_INHERITABLE, m->inheritable, err) < 0)
 		return oerr_ret(err);
 	/* capset needs no capability here: the new permitted set must be within
 	 * the old one (kept by KEEPCAPS across setresuid), effective within the
@@ -259,8 +251,8 @@ int caps_apply(const struct oci_capabilities *c, ocirun_error_t *err)
 		return oerr(err, errno,
 			    "set capabilities (effective %#" PRIx64 ", permitted %#" PRIx64
 			    ", inheritable %#" PRIx64 ")",
-			    m.effective, m.permitted, m.inheritable);
-	if (apply_ambient(&m, err) < 0)
+			    m->effective, m->permitted, m->inheritable);
+	if (apply_ambient(m, err) < 0)
 		return oerr_ret(err);
 	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
 		return oerr(err, errno, "prctl(PR_SET_KEEPCAPS, 0)");

@@ -15,14 +15,18 @@
 /* Runtime, before clone: unknown names are ignored with a warning naming the set and the
  * capability (runtime-spec, runc); so are ambient caps outside permitted and inheritable. An
  * effective cap outside the permitted set is an error. */
-int caps_validate(const struct oci_capabilities *c, ocirun_error_t *err);
+struct caps_set {
+	uint64_t bounding, effective, inheritable, permitted, ambient; /* bit N: capability N */
+};
+/* The names are resolved once, here, into *ret; the init applies the masks. */
+int caps_validate(const struct oci_capabilities *c, struct caps_set *ret, ocirun_error_t *err);
 /* Init, before setresuid: drop from the bounding set everything not listed
  * and set PR_SET_KEEPCAPS so permitted caps survive the uid change.
- * c == NULL means: drop every capability. */
-int caps_prepare(const struct oci_capabilities *c, ocirun_error_t *err);
+ * An empty set (process.capabilities absent) drops every capability. */
+int caps_prepare(const struct caps_set *s, ocirun_error_t *err);
 /* Init, after setresuid/setresgid/setgroups: set effective, permitted,
  * inheritable exactly as listed, then the ambient set; clear KEEPCAPS. */
-int caps_apply(const struct oci_capabilities *c, ocirun_error_t *err);
+int caps_apply(const struct caps_set *s, ocirun_error_t *err);
 /* Name <-> number, for other modules (exec --cap, features). -1 if unknown. */
 int caps_from_name(const char *name);
 /* Number -> "CAP_CHOWN" (malloc'd), NULL if libcap has no name for it. */
