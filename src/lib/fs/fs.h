@@ -54,7 +54,7 @@ int fs_enter_rootfs(const struct fs_config *c, ocirun_error_t *err);
  * root.readonly. */
 int fs_finalize_rootfs(const struct fs_config *c, ocirun_error_t *err);
 
-/* Idmapped bind mounts (fs/idmap.c). The kernel can make them (mount_setattr, Linux 5.12). */
+/* Idmapped bind mounts (fs/hostsrc.c). The kernel can make them (mount_setattr, Linux 5.12). */
 bool fs_idmap_supported(void);
 /* mounts[i] asks for an id mapping: uidMappings/gidMappings, or the idmap or ridmap option. */
 bool fs_mount_idmapped(const struct oci_mount *m);

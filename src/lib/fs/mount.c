@@ -376,7 +376,7 @@ static int do_bind(struct mount_ctx *x, ocirun_error_t *err)
 
 	x->bound = true;
 	if (x->idmapped) {
-		/* made by the runtime with its mapping and flags (fs/idmap.c): only attach it */
+		/* made by the runtime with its mapping and flags (fs/hostsrc.c): only attach it */
 		if (move_mount(x->srcfd, "", x->dstfd, "",
 			       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 			return oerr(err, errno, "attach the idmapped mount of \"%s\" on \"%s\"", src,

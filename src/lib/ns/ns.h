@@ -51,7 +51,7 @@ int ns_join_all(struct ns_plan *p, ocirun_error_t *err);
 /* Runtime: write /proc/PID/{uid_map,setgroups,gid_map} (linux.uidMappings/gidMappings). Root
  * writes them; a non-root caller writes a map of its own id only directly (with setgroups
  * "deny"), any other through newuidmap/newgidmap, which check /etc/subuid and /etc/subgid
- * (ns/idmaps.c). */
+ * (ns/usermaps.c). */
 int ns_write_id_maps(pid_t pid, const struct oci_linux *l, ocirun_error_t *err);
 /* The same from explicit mappings (an idmapped mount's). */
 int ns_write_maps(pid_t pid, const struct oci_id_mapping *uid, size_t n_uid, const struct oci_id_mapping *gid,

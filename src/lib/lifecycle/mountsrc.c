@@ -1,7 +1,7 @@
 /* Mount sources from the host side. Idmapped mounts: choose each mount's mapping and make its user
  * namespace (runtime, before clone); make the idmapped trees inside the container's mount namespace
  * and hand them to the init when it asks, in the order of `mounts`, so a source below an earlier
- * mount exists by then (runtime, between GO and MOUNTS_DONE); ask for them (init). fs/idmap.c
+ * mount exists by then (runtime, between GO and MOUNTS_DONE); ask for them (init). fs/hostsrc.c
  * explains why the runtime and not the init makes them. The same way the runtime opens a bind
  * source the init cannot reach from its user namespace.
  *

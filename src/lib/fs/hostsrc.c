@@ -3,7 +3,7 @@
  * MOUNT_ATTR_IDMAP needs CAP_SYS_ADMIN over the user namespace that owns the source's superblock,
  * which for a host directory is the initial one: a container init in its own user namespace cannot
  * do it. So the runtime makes the mount: a helper that entered the init's mount namespace (so the
- * clone keeps the locks that namespace puts on the host's mounts: lifecycle/idmap.c) makes a
+ * clone keeps the locks that namespace puts on the host's mounts: lifecycle/mountsrc.c) makes a
  * detached clone of the source (open_tree), applies the mapping and the per-mount flags to it, and
  * the init attaches the fd it received with move_mount (fs_apply_mount). The mapping comes as a
  * user namespace fd: the kernel reads an id stored on disk as a container id of that namespace
