@@ -427,6 +427,31 @@ t_shared_parent() {
 	return "$bad"
 }
 
+# 8d. a relative cgroupsPath goes beside the caller's own cgroup (below its parent), as runc puts
+#     it: run from /vm-rel.slice/inner.scope, "rel-ID" lands in /vm-rel.slice/rel-ID. Before the
+#     fix ocirun never matched /proc/self/cgroup's "0::" line and put it below the root.
+t_relative_path() {
+	make_bundle || return 1
+	cfg '.linux.cgroupsPath = "rel-" + $id' --arg id "$ID" || return 1
+	set_args sleep 1000
+	mkdir -p "$CG/vm-rel.slice/inner.scope" || return 1
+	for c in $(cat "$CG/cgroup.subtree_control"); do
+		echo "+$c" >"$CG/vm-rel.slice/cgroup.subtree_control" 2>/dev/null
+	done
+	# sh moves itself there, then becomes the runtime
+	sh -c 'echo $$ >"$0" && exec timeout 60 "$@"' "$CG/vm-rel.slice/inner.scope/cgroup.procs" \
+		"$OCIRUN" --root "$ROOT" run -d -b "$B" "$ID" </dev/null >"$B/run.out" 2>"$B/run.err" ||
+		fail "run -d from vm-rel.slice/inner.scope: $(cat "$B/run.err")"
+	[ -d "$CG/vm-rel.slice/rel-$ID" ] || fail "$CG/vm-rel.slice/rel-$ID is missing"
+	[ -e "$CG/rel-$ID" ] && fail "$CG/rel-$ID was made below the root"
+	grep -qx "$(pid_of "$ID")" "$CG/vm-rel.slice/rel-$ID/cgroup.procs" 2>/dev/null ||
+		fail "the init is not in $CG/vm-rel.slice/rel-$ID"
+	rt delete -f "$ID" 2>"$B/err" || fail "delete -f: $(cat "$B/err")"
+	[ -e "$CG/vm-rel.slice/rel-$ID" ] && fail "$CG/vm-rel.slice/rel-$ID is left"
+	rmdir "$CG/vm-rel.slice/inner.scope" "$CG/vm-rel.slice" 2>/dev/null
+	return "$bad"
+}
+
 # 8b. a create that fails late (cpuset "99") leaves no cgroup and no state.
 t_failed_create() {
 	make_bundle || return 1
@@ -554,6 +579,7 @@ check "events --stats has memory, cpu and pids" t_events_stats
 check "ps --format json lists the init" t_ps
 check "kill --all and delete leave no cgroup" t_kill_all_delete
 check "a parent cgroup shared by two containers survives the first delete" t_shared_parent
+check "a relative cgroupsPath lands beside the caller's cgroup (runc's v2 rule)" t_relative_path
 check "a failed create (cpuset 99) leaves no cgroup and no state" t_failed_create
 check "memory.max is enforced (OOM kill)" t_oom
 check "process.apparmorProfile confines the container (AppArmor)" t_apparmor

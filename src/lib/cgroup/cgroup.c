@@ -15,8 +15,7 @@
 #include "base/log.h"
 #include "base/util.h"
 
-#define CGROUP_ROOT    "/sys/fs/cgroup"
-#define HYBRID_UNIFIED CGROUP_ROOT "/unified"
+#define CGROUP_ROOT "/sys/fs/cgroup"
 
 /* A hierarchy as detected, before the container's path is known. */
 struct hier_info {
@@ -107,9 +106,26 @@ static char *v1_controllers(const char *superopts, const char *subsys)
 	return out;
 }
 
+/* /sys/fs/cgroup, or the tests' stand-in for it. */
+static const char *cg_root(void)
+{
+	return cg_fake ? cg_fake->root : CGROUP_ROOT;
+}
+
 static bool under_cgroup_root(const char *mnt)
 {
-	return strncmp(mnt, CGROUP_ROOT "/", sizeof(CGROUP_ROOT)) == 0;
+	size_t n = strlen(cg_root());
+
+	return strncmp(mnt, cg_root(), n) == 0 && mnt[n] == '/';
+}
+
+/* A /proc file, or the tests' text for it. */
+static int read_proc(const char *path, const char *fake, char **ret, ocirun_error_t *err)
+{
+	if (!cg_fake)
+		return read_file(path, ret, NULL, err);
+	*ret = xstrdup(fake ? fake : "");
+	return 0;
 }
 
 /* Record one cgroup mount; a hierarchy mounted twice keeps its /sys/fs/cgroup mount. */
@@ -147,9 +163,11 @@ static int read_mounts(bool pure_v2, struct hier_info **ret, size_t *ret_n, ocir
 	struct hier_info *v = NULL;
 	size_t n = 0;
 
-	if (read_file("/proc/self/mountinfo", &text, NULL, err) < 0)
+	_cleanup_free_ char *unified = xasprintf("%s/unified", cg_root());
+
+	if (read_proc("/proc/self/mountinfo", cg_fake ? cg_fake->mountinfo : NULL, &text, err) < 0)
 		return oerr_ret(err);
-	if (!pure_v2 && read_file("/proc/cgroups", &subsys, NULL, err) < 0)
+	if (!pure_v2 && read_proc("/proc/cgroups", cg_fake ? cg_fake->proc_cgroups : NULL, &subsys, err) < 0)
 		return oerr_ret(err);
 	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -171,7 +189,7 @@ static int read_mounts(bool pure_v2, struct hier_info **ret, size_t *ret_n, ocir
 		unescape(f[3]);
 		unescape(f[4]);
 		if (strcmp(fstype, "cgroup2") == 0) {
-			if (strcmp(f[4], pure_v2 ? CGROUP_ROOT : HYBRID_UNIFIED) == 0)
+			if (strcmp(f[4], pure_v2 ? cg_root() : unified) == 0)
 				add_mount(&v, &n, true, NULL, f[4], f[3]);
 		} else if (!pure_v2 && strcmp(fstype, "cgroup") == 0) {
 			char *ctrls = v1_controllers(superopts, subsys);
@@ -189,7 +207,7 @@ static int read_own_cgroups(struct hier_info *v, size_t n, ocirun_error_t *err)
 {
 	_cleanup_free_ char *text = NULL;
 
-	if (read_file("/proc/self/cgroup", &text, NULL, err) < 0)
+	if (read_proc("/proc/self/cgroup", cg_fake ? cg_fake->self_cgroup : NULL, &text, err) < 0)
 		return oerr_ret(err);
 	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -198,7 +216,9 @@ static int read_own_cgroups(struct hier_info *v, size_t n, ocirun_error_t *err)
 			continue;
 		*c2 = '\0';
 		for (size_t i = 0; i < n; i++) {
-			bool match = v[i].h.unified ? (strcmp(line, "0") == 0 && c1[1] == '\0')
+			/* "0::/path" is the cgroup2 line: hierarchy 0, no controllers */
+			bool v2line = c1 == line + 1 && line[0] == '0' && c2 == c1 + 1;
+			bool match = v[i].h.unified ? v2line
 						    : (c1[1] != '\0' && same_set(v[i].h.controllers, c1 + 1));
 			if (match && !v[i].own)
 				v[i].own = xstrdup(c2 + 1);
@@ -218,7 +238,9 @@ static int detect(enum cg_mode *ret_mode, struct hier_info **ret, size_t *ret_n,
 	struct statfs sfs;
 	bool pure_v2, unified = false;
 
-	if (statfs(CGROUP_ROOT, &sfs) < 0)
+	if (cg_fake)
+		sfs.f_type = cg_fake->pure_v2 ? CGROUP2_SUPER_MAGIC : TMPFS_MAGIC;
+	else if (statfs(CGROUP_ROOT, &sfs) < 0)
 		return oerr(err, errno, "statfs \"%s\"", CGROUP_ROOT);
 	if ((unsigned long)sfs.f_type == CGROUP2_SUPER_MAGIC)
 		pure_v2 = true;
@@ -230,7 +252,7 @@ static int detect(enum cg_mode *ret_mode, struct hier_info **ret, size_t *ret_n,
 	if (read_mounts(pure_v2, &v, &n, err) < 0)
 		return oerr_ret(err);
 	if (pure_v2 && n == 0)
-		add_mount(&v, &n, true, NULL, CGROUP_ROOT, "/");
+		add_mount(&v, &n, true, NULL, cg_root(), "/");
 	for (size_t i = 0; i < n; i++) {
 		v[i].h.ops = v[i].h.unified ? &cg_v2_backend : &cg_v1_backend;
 		if (v[i].h.unified) {
@@ -242,7 +264,7 @@ static int detect(enum cg_mode *ret_mode, struct hier_info **ret, size_t *ret_n,
 	}
 	if (n == 0 || (!pure_v2 && n == (unified ? 1u : 0u))) {
 		infos_free(v, n);
-		return oerr_msg(err, ENOENT, "no cgroup v1 controllers mounted under \"%s\"", CGROUP_ROOT);
+		return oerr_msg(err, ENOENT, "no cgroup v1 controllers mounted under \"%s\"", cg_root());
 	}
 	if (read_own_cgroups(v, n, err) < 0) {
 		infos_free(v, n);
