@@ -1,5 +1,7 @@
-/* cgroup module tests. Run as root; on this project's CI host the layout is
- * hybrid (v1 controllers + a cgroup2 tree with hugetlb at /sys/fs/cgroup/unified).
+/* cgroup module tests against the running kernel: freezing, moving tasks, stats of real usage,
+ * eBPF device filters. Run as root; the tests that read the hybrid layout (v1 controllers + a
+ * cgroup2 tree with hugetlb at /sys/fs/cgroup/unified) skip elsewhere. What needs no kernel (paths,
+ * files, conversions, removal) runs on any host against a tree of plain files: test_cgtree.c.
  * Every cgroup made here is removed again, also when a check fails. */
 #include <errno.h>
 #include <fcntl.h>

@@ -17,6 +17,8 @@
 #include "base/log.h"
 #include "base/util.h"
 
+const struct cg_fake_host *cg_fake;
+
 void cg_backoff(unsigned n)
 {
 	/* 1, 2, 4 ... capped at 20 ms. */
@@ -29,7 +31,7 @@ void cg_backoff(unsigned n)
 int cg_write(const char *dir, const char *file, const char *value, ocirun_error_t *err)
 {
 	_cleanup_free_ char *p = xasprintf("%s/%s", dir, file);
-	_cleanup_close_ int fd = open(p, O_WRONLY | O_CLOEXEC);
+	_cleanup_close_ int fd = open(p, O_WRONLY | O_CLOEXEC | (cg_fake ? O_TRUNC : 0));
 	size_t len = strlen(value);
 	ssize_t n;
 
@@ -145,6 +147,8 @@ int cg_mkdir(const char *mount, const char *path, char **ret_created, ocirun_err
 		char c = *s;
 		*s = '\0';
 		if (mkdir(p, 0755) == 0) {
+			if (cg_fake && cg_fake->made)
+				cg_fake->made(p);
 			if (!created)
 				created = xstrdup(p);
 		} else if (errno != EEXIST) {
@@ -186,6 +190,8 @@ char *cg_plan_created(const char *mount, const char *path)
 /* EBUSY while the last killed tasks finish exiting: retry for about a second. */
 static int rmdir_retry(const char *path)
 {
+	if (cg_fake && cg_fake->removing)
+		cg_fake->removing(path);
 	for (unsigned i = 0;; i++) {
 		if (rmdir(path) == 0 || errno == ENOENT)
 			return 0;
@@ -245,6 +251,8 @@ int cg_remove(const char *path, const char *created, ocirun_error_t *err)
 		if (strlen(p) <= clen)
 			return 0;
 		*strrchr(p, '/') = '\0';
+		if (cg_fake && cg_fake->removing)
+			cg_fake->removing(p);
 		if (rmdir(p) < 0 && errno != ENOENT)
 			return errno == EBUSY || errno == ENOTEMPTY
 				   ? 0

@@ -116,6 +116,21 @@ int cg_enter_dir(const char *dir, pid_t pid, ocirun_error_t *err);
 int cg_signal_all(const cgroup_t *cg, int sig, ocirun_error_t *err);
 /* Sizes of the host's huge pages in runc's spelling ("2MB", "1GB"). */
 char **cg_hugepage_sizes(void);
+/* ---- a host made of plain files, for the unit tests (test_cgtree.c) ---- */
+
+/* When set, detection reads these instead of statfs("/sys/fs/cgroup") and /proc, and the
+ * hooks stand in for what the kernel does to a cgroup dir: fill it with its interface files
+ * after mkdir, take them away before rmdir. Plain files are written with O_TRUNC, so a read
+ * shows the last value written. NULL outside the tests. */
+struct cg_fake_host {
+	const char *root; /* stands for /sys/fs/cgroup */
+	bool pure_v2;     /* else: v1 controllers, and a cgroup2 mount at root/unified when listed */
+	const char *mountinfo, *proc_cgroups, *self_cgroup; /* the texts of the /proc files */
+	void (*made)(const char *dir);
+	void (*removing)(const char *dir);
+};
+extern const struct cg_fake_host *cg_fake;
+
 /* Milliseconds to sleep on the n-th retry of a polling loop. */
 void cg_backoff(unsigned n);
 
