@@ -225,6 +225,11 @@ verdict() {
 	bad process.oomScoreAdj '.process.oomScoreAdj = 1001'
 	bad 'process.rlimits[0]' '.process.rlimits = [{"type": "RLIMIT_NOFILE", "hard": 10, "soft": 20}]'
 	bad 'process.rlimits[0].type' '.process.rlimits = [{"type": "RLIMIT_BOGUS", "hard": 1, "soft": 1}]'
+	bad process 'del(.process)'
+	bad process.args '.process.args = []'
+	bad process.cwd '.process.cwd = "relative/dir"'
+	bad 'linux.seccomp.syscalls[0].action' '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+		"syscalls": [{"names": ["getpid"], "action": "SCMP_ACT_NO_SUCH"}]}'
 	bad process.consoleSize.height '.process.consoleSize = {"height": -1, "width": 1}'
 	bad process.scheduler.nice '.process.scheduler = {"policy": "SCHED_OTHER", "nice": 100}'
 	bad process.ioPriority.priority '.process.ioPriority = {"class": "IOPRIO_CLASS_BE", "priority": 8}'

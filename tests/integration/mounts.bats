@@ -394,3 +394,46 @@ bind_opts() {
 	[ "$status" -eq 0 ]
 	assert_eq "$output" from-a
 }
+
+@test "mounts: without a mount namespace the root is chroot'ed and nothing is mounted on the host" {
+	requires_ocirun
+	update_config '.linux.namespaces = [{"type": "pid"}, {"type": "uts"}]'
+	set_args sh -c 'ls /bin/busybox && echo in-root'
+	local before
+	before="$(wc -l </proc/self/mountinfo)"
+	run_ctr
+	[ "$status" -eq 0 ]
+	assert_contains "$output" "in-root"
+	assert_contains "$output" "no mount namespace"
+	assert_eq "$(wc -l </proc/self/mountinfo)" "$before" "host mount count"
+	assert_no_leftovers
+}
+
+@test "mounts: rootfsPropagation unbindable makes the container's root unbindable" {
+	runc_gap "unbindable root propagation fails the root bind"
+	update_config '.linux.rootfsPropagation = "unbindable" | .process.capabilities.bounding += ["CAP_SYS_ADMIN"]
+		| .process.capabilities.effective += ["CAP_SYS_ADMIN"] | .process.capabilities.permitted += ["CAP_SYS_ADMIN"]'
+	set_args sh -c 'mkdir -p /tmp/b; mount --bind / /tmp/b 2>&1; echo rc=$?; awk "\$5 == \"/\"" /proc/self/mountinfo'
+	run_ctr
+	[ "$status" -eq 0 ]
+	assert_contains "$output" "Invalid argument"
+	assert_contains "$output" "unbindable"
+}
+
+@test "mounts: a tmpfs with tmpcopyup starts with the image's content and leaves the image alone" {
+	requires_ocirun
+	mkdir -p "$BUNDLE/rootfs/data/sub"
+	echo from-image >"$BUNDLE/rootfs/data/sub/file"
+	ln -s sub/file "$BUNDLE/rootfs/data/link"
+	chmod 750 "$BUNDLE/rootfs/data"
+	add_mount '{"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["rw", "nosuid", "nodev", "tmpcopyup"]}'
+	update_config '.root.readonly = true'
+	set_args sh -c 'cat /data/link; stat -c %a /data; echo new > /data/new && echo writable; grep " /data " /proc/self/mounts | cut -d" " -f3'
+	run_ctr
+	[ "$status" -eq 0 ]
+	assert_eq "${lines[0]}" from-image
+	assert_eq "${lines[1]}" 750
+	assert_eq "${lines[2]}" writable
+	assert_eq "${lines[3]}" tmpfs
+	[ ! -e "$BUNDLE/rootfs/data/new" ]
+}

@@ -5,7 +5,7 @@
 # faccessat2 -> faccessat), which it does only on ENOSYS. Below that number the default applies.
 # Profiles whose default lets a syscall run (ALLOW, LOG) are not changed. The probe (seccomp_probe.c,
 # built static here) makes raw syscalls and prints what each returned. The basic actions are in
-# security.bats; the listener in newer.bats.
+# security.bats. The listener (SCMP_ACT_NOTIFY, listenerPath) is at the end.
 
 load helpers
 
@@ -140,4 +140,48 @@ expect() {
 	expect 1000 ENOSYS
 	expect clone3 ENOSYS
 	expect getsid EPERM
+}
+
+@test "seccomp: seccomp SCMP_ACT_NOTIFY hands the listener fd and the state to listenerPath" {
+	requires_ocirun
+	local agent="$REPO/build/tests/seccomp_agent" sock="$TEST_TMP/agent.sock"
+	[ -x "$agent" ] || make -C "$REPO" -s helpers >/dev/null
+	# the agent answers every notified syscall with EHOSTDOWN (112)
+	"$agent" "$sock" "$TEST_TMP/agent.state" 112 &
+	track_pid $!
+	wait_for_file "$sock"
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": $p,
+		"listenerMetadata": "hello-agent",
+		"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]}' --arg p "$sock"
+	set_args sh -c 'mkdir /tmp/x 2>&1; echo rc=$?'
+	run_ctr
+	[ "$status" -eq 0 ]
+	assert_contains "$output" "Host is down"
+	run jq -r '.metadata, .fds[0], .state.id, (.pid > 0)' "$TEST_TMP/agent.state"
+	assert_eq "${lines[0]}" hello-agent
+	assert_eq "${lines[1]}" seccompFd
+	assert_eq "${lines[2]}" "$ID"
+	assert_eq "${lines[3]}" true
+	assert_no_leftovers
+}
+
+@test "seccomp: SCMP_ACT_NOTIFY without listenerPath is refused" {
+	requires_ocirun
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+		"syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]}'
+	run_rt run -b "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "listenerPath"
+	assert_no_leftovers
+}
+
+@test "seccomp: SCMP_ACT_NOTIFY with no agent at listenerPath fails in runc's words, nothing left" {
+	requires_ocirun
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": $p,
+		"syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]}' --arg p "$TEST_TMP/no-agent.sock"
+	run_rt run -b "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	assert_contains "$output" "linux.seccomp.listenerPath: failed to connect with seccomp agent"
+	assert_contains "$output" "No such file or directory"
+	assert_no_leftovers
 }

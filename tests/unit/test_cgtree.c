@@ -113,14 +113,18 @@ static void removing(const char *dir)
 		closedir(d);
 }
 
-/* A cgroup root (or the own cgroup below it) with these files. */
+/* A cgroup root (or the own cgroup below it) with these files; values (NULL-terminated, may be
+ * shorter than files) for the first ones. */
 static char *mkroot(const char *rel, const char *const *files, const char *const *values)
 {
 	char *dir = xasprintf("%s/%s", tree, rel);
+	bool more = values != NULL;
 
 	CHECK(mkdir_p(dir, 0755, NULL) == 0);
-	for (size_t i = 0; files[i]; i++)
-		put(dir, files[i], values && values[i] ? values[i] : "");
+	for (size_t i = 0; files[i]; i++) {
+		more = more && values[i];
+		put(dir, files[i], more ? values[i] : "");
+	}
 	return dir;
 }
 
@@ -175,7 +179,7 @@ static const char *const v2_files[] = {
  * enabled below it). Returns that parent. */
 static char *v2_host(void)
 {
-	static const char *const values[] = {"cpuset cpu io memory pids"};
+	static const char *const values[] = {"cpuset cpu io memory pids", NULL};
 
 	free(mkroot("", v2_files, values));
 	free(mkroot("user.slice", v2_files, values));
@@ -282,7 +286,7 @@ TEST(v2_absolute_path_and_existing_parent)
 	tree_open();
 	own = v2_host();
 	/* a parent that was there before stays after destroy */
-	kp = mkroot("kubepods", v2_files, (const char *const[]){"cpuset cpu io memory pids"});
+	kp = mkroot("kubepods", v2_files, (const char *const[]){"cpuset cpu io memory pids", NULL});
 	CHECK(cgroup_create(&o, NULL, &cg, &err) == 0);
 	if (cg) {
 		_cleanup_free_ char *want = xasprintf("%s/kubepods/pod1/c2", tree);
@@ -362,13 +366,13 @@ static char *mountinfo_v1(bool unified)
 static char *v1_mountinfo;
 
 /* v1 controllers at tree/<name>, this process in /ocirun-own in each; with `unified`, a cgroup2
- * mount at tree/unified (this process at its root) as a hybrid host has it. */
+ * mount at tree/unified as a hybrid host has it (this process in its /session.scope). */
 static void v1_host(bool unified)
 {
-	static const char *const cpuset_values[] = {"", "0-1", "0"};
+	static const char *const cpuset_values[] = {"", "0-1", "0", NULL};
 	static const char *const u_files[] = {"cgroup.controllers", "cgroup.subtree_control", "cgroup.procs",
 					      "hugetlb.2MB.max", NULL};
-	static const char *const u_values[] = {"hugetlb"};
+	static const char *const u_values[] = {"hugetlb", NULL};
 
 	for (size_t i = 0; i < ARRAY_SIZE(v1_ctrls); i++) {
 		bool cs = !strcmp(v1_ctrls[i].mount, "cpuset");
@@ -386,7 +390,8 @@ static void v1_host(bool unified)
 			    "cpuset\t2\t1\t1\ncpu\t3\t1\t1\ncpuacct\t3\t1\t1\nmemory\t4\t1\t1\n"
 			    "devices\t5\t1\t1\nfreezer\t6\t1\t1\npids\t7\t1\t1\nhugetlb\t0\t1\t1\n";
 	host.self_cgroup = "7:pids:/ocirun-own\n6:freezer:/ocirun-own\n5:devices:/ocirun-own\n"
-			   "4:memory:/ocirun-own\n3:cpu,cpuacct:/ocirun-own\n2:cpuset:/ocirun-own\n0::/\n";
+			   "4:memory:/ocirun-own\n3:cpu,cpuacct:/ocirun-own\n2:cpuset:/ocirun-own\n"
+			   "0::/session.scope\n";
 	cg_fake = &host;
 }
 
@@ -441,8 +446,9 @@ static void v1_resources_in_each_hierarchy(bool unified)
 	CHECK_AT(pids, "pids.max", "1");
 	CHECK_AT(dv, "devices.allow", "c 1:3 rwm");
 	CHECK(exists("%s/freezer/ocirun-own/ocirun-t/c1", tree));
+	/* hybrid: the cgroup2 part at the mount's root whatever the caller's cgroup there, as runc */
 	if (unified)
-		CHECK(exists("%s/unified/ocirun-t/c1", tree));
+		CHECK(exists("%s/unified/ocirun-t/c1", tree) && !exists("%s/unified/session.scope", tree));
 	CHECK(cgroup_destroy(cg, &err) == 0);
 	cgroup_free(cg);
 	for (size_t i = 0; i < ARRAY_SIZE(v1_ctrls); i++) {

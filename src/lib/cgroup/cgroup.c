@@ -203,7 +203,7 @@ static int read_mounts(bool pure_v2, struct hier_info **ret, size_t *ret_n, ocir
 }
 
 /* Fill each hierarchy's own cgroup from /proc/self/cgroup. */
-static int read_own_cgroups(struct hier_info *v, size_t n, ocirun_error_t *err)
+static int read_own_cgroups(struct hier_info *v, size_t n, bool pure_v2, ocirun_error_t *err)
 {
 	_cleanup_free_ char *text = NULL;
 
@@ -216,10 +216,12 @@ static int read_own_cgroups(struct hier_info *v, size_t n, ocirun_error_t *err)
 			continue;
 		*c2 = '\0';
 		for (size_t i = 0; i < n; i++) {
-			/* "0::/path" is the cgroup2 line: hierarchy 0, no controllers */
-			bool v2line = c1 == line + 1 && line[0] == '0' && c2 == c1 + 1;
-			bool match = v[i].h.unified ? v2line
-						    : (c1[1] != '\0' && same_set(v[i].h.controllers, c1 + 1));
+			/* "0::/path" is the cgroup2 line: hierarchy 0, no controllers. Only a pure v2
+			 * host places by it; on a hybrid one runc takes the cgroup2 mount's root
+			 * whatever the caller's cgroup there (so its own stays "/"). */
+			bool v2line = pure_v2 && c1 == line + 1 && line[0] == '0' && c2 == c1 + 1;
+			bool match =
+			    v[i].h.unified ? v2line : (c1[1] != '\0' && same_set(v[i].h.controllers, c1 + 1));
 			if (match && !v[i].own)
 				v[i].own = xstrdup(c2 + 1);
 		}
@@ -266,7 +268,7 @@ static int detect(enum cg_mode *ret_mode, struct hier_info **ret, size_t *ret_n,
 		infos_free(v, n);
 		return oerr_msg(err, ENOENT, "no cgroup v1 controllers mounted under \"%s\"", cg_root());
 	}
-	if (read_own_cgroups(v, n, err) < 0) {
+	if (read_own_cgroups(v, n, pure_v2, err) < 0) {
 		infos_free(v, n);
 		return oerr_ret(err);
 	}

@@ -346,8 +346,11 @@ static int events_loop(const char *id, const cgroup_t *cg, int pidfd, int64_t in
 	int64_t next = now_ns() + interval;
 	int r = 0;
 
-	if (cgroup_oom_watch_open(cg, &w, err) < 0)
+	if (cgroup_oom_watch_open(cg, &w, err) < 0) {
+		if (pidfd >= 0)
+			close(pidfd);
 		return oerr_ret(err);
+	}
 	for (;;) {
 		struct pollfd p[2] = {{cgroup_oom_watch_fd(w), POLLIN, 0}, {pidfd, POLLIN, 0}};
 		int64_t wait = next - now_ns();
@@ -371,7 +374,7 @@ static int events_loop(const char *id, const cgroup_t *cg, int pidfd, int64_t in
 				break;
 			if (n > 0 && (r = emit_event("oom", id, NULL, emit, data, err)) < 0)
 				break;
-			check = true; /* v2 also wakes when the cgroup becomes empty */
+			check = true; /* v2 wakes when the cgroup becomes empty too; v1 checks needlessly */
 		}
 		if (pidfd >= 0 && (p[1].revents & (POLLIN | POLLHUP))) {
 			close(pidfd);
