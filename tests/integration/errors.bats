@@ -1,3 +1,83 @@
+#!/usr/bin/env bats
+# Bad input outside the fields of config.json (those are badconfig.bats'
+# table): a missing, truncated or non-JSON config.json, a missing rootfs or
+# bind source, bad IDs, signals and containers, a program that does not exist,
+# a second create of one ID; and the warnings (not errors) for capabilities.
+# Each error is a non-zero exit with a message on stderr and leaves nothing
+# behind. ocirun's own wording (one line naming the file and the field) is
+# checked only when ocirun is under test.
+
+load helpers
+
+setup() {
+	setup_common
+	make_bundle
+}
+
+teardown() {
+	teardown_common
+}
+
+# create_fails [ID]: `create` must fail with a message on stderr (kept in
+# $stderr) and leave no container, state dir, cgroup, mount or process
+# behind. Output goes to files, not pipes: should create wrongly succeed,
+# the container must not hold the test's pipes open.
+create_fails() {
+	local id="$ID"
+	[ $# -eq 0 ] || id="$1"
+	status=0
+	rt create -b "$BUNDLE" "$id" </dev/null >"$TEST_TMP/create.out" 2>"$TEST_TMP/create.err" || status=$?
+	stderr="$(cat "$TEST_TMP/create.err")"
+	if [ "$status" -eq 0 ]; then
+		echo "create '$id' succeeded; expected a failure" >&2
+		return 1
+	fi
+	[ -n "$stderr" ] || {
+		echo "no message on stderr" >&2
+		return 1
+	}
+	assert_eq "$(rt list -q)" "" "containers after the failed create"
+	case "$id" in
+	"" | . | .. | */*)
+		# Not a name in the state root: nothing at all may appear there.
+		assert_eq "$(ls -A "$TEST_ROOT")" "" "state root"
+		[ -z "$(_mounts_under "$BUNDLE")" ]
+		[ -z "$(_procs_in "$BUNDLE/rootfs")" ]
+		;;
+	*) assert_no_leftovers "$id" ;;
+	esac
+}
+
+# ocirun_error NEEDLE...: (ocirun only) stderr is one line holding each NEEDLE.
+ocirun_error() {
+	requires_ocirun
+	local n
+	n="$(grep -c . <<<"$stderr")"
+	assert_eq "$n" 1 "lines on stderr ($stderr)"
+	for n in "$@"; do
+		assert_contains "$stderr" "$n"
+	done
+}
+
+@test "errors: missing config.json" {
+	rm "$BUNDLE/config.json"
+	create_fails
+	ocirun_error config.json
+}
+
+@test "errors: truncated config.json" {
+	head -c 200 "$BUNDLE/config.json" >"$TEST_TMP/cut"
+	mv "$TEST_TMP/cut" "$BUNDLE/config.json"
+	create_fails
+	ocirun_error config.json
+}
+
+@test "errors: config.json that is not JSON" {
+	echo 'this is not json' >"$BUNDLE/config.json"
+	create_fails
+	ocirun_error config.json
+}
+
 @test "errors: an unknown capability is named" {
 	update_config '.process.capabilities.bounding += ["CAP_NO_SUCH_THING"]'
 	# runc 1.1.5 follows runtime-spec 1.1 here (warn, do not fail); the
