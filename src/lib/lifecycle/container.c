@@ -361,14 +361,9 @@ static int make_state(struct creation *c, ocirun_error_t *err)
 		c->fifo_fd = openat(c->dirfd, STATE_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 		if (c->fifo_fd < 0)
 			return oerr(err, errno, "open %s", STATE_FIFO);
-		/* exec.done: the init holds it (read-write, so it never blocks) until
-		 * execve and writes one byte just before; `start` reads that byte and
-		 * then waits for the close that execve does */
-		if (mkfifoat(c->dirfd, STATE_DONE, 0600) < 0)
-			return oerr(err, errno, "mkfifo %s", STATE_DONE);
-		c->fifo_hold_fd = openat(c->dirfd, STATE_DONE, O_RDWR | O_CLOEXEC);
-		if (c->fifo_hold_fd < 0)
-			return oerr(err, errno, "open %s", STATE_DONE);
+		/* exec.done: the init listens; `start` connects, then wakes it (state.h) */
+		if (state_done_listen(c->dirfd, &c->fifo_hold_fd, err) < 0)
+			return oerr_ret(err);
 	}
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -110,6 +111,16 @@ static int enter_root_without_mntns(struct init_ctx *c, ocirun_error_t *err)
 	return 0;
 }
 
+/* The caller's fds beyond stdio and --preserve-fds would stay open in a created container until
+ * `start` (execve closes them only then): close them now, as a runtime whose init gets only the
+ * fds it is given does. */
+static void close_caller_fds(const struct init_ctx *c)
+{
+	for (int fd = 3 + c->preserve_fds; fd < 65536 + 3; fd++)
+		if (fd_from_caller(fd) && fd != c->sync.fd && fd != c->fifo_fd && fd != c->fifo_hold_fd)
+			close(fd);
+}
+
 static char *state_json(struct init_ctx *c, pid_t host_pid, const char *status)
 {
 	struct container_state st = {
@@ -152,8 +163,8 @@ int process_setup_terminal(struct sync_chan *sync, const struct oci_box *size, b
 
 /* Block until `start`: the fifo was opened O_RDONLY|O_NONBLOCK before any
  * writer existed, so poll() reports nothing until `start` writes one byte.
- * exec.done (fifo_hold_fd, close-on-exec) then tells `start` that execve
- * came: one byte right before it, POLLHUP on start's read end with it. */
+ * `start` connected to exec.done before that write: its connection (close-on-exec) then
+ * tells it that execve came, with one frame right before it and EOF with it. */
 static void exit_on_signal(int sig)
 {
 	_exit(128 + sig);
@@ -178,6 +189,18 @@ static void exit_on_signals(bool set)
 	sigprocmask(set ? SIG_UNBLOCK : SIG_SETMASK, set ? &unblock : &old_mask, set ? &old_mask : NULL);
 }
 
+/* Without a waiting `start` (the fifo written by hand), nobody is told: go on all the same. */
+static void accept_start(struct init_ctx *c)
+{
+	int conn;
+
+	if (c->fifo_hold_fd < 0)
+		return;
+	conn = accept4(c->fifo_hold_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	close(c->fifo_hold_fd);
+	c->fifo_hold_fd = conn;
+}
+
 static int wait_for_start(struct init_ctx *c, ocirun_error_t *err)
 {
 	struct sync_msg m;
@@ -198,6 +221,7 @@ static int wait_for_start(struct init_ctx *c, ocirun_error_t *err)
 	}
 	exit_on_signals(false);
 	close(c->fifo_fd);
+	accept_start(c);
 	return 0;
 }
 
@@ -285,6 +309,7 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 	for (size_t i = 0; i < ARRAY_SIZE(c->runtime_fds); i++)
 		if (c->runtime_fds[i] >= 0)
 			close(c->runtime_fds[i]);
+	close_caller_fds(c);
 	/* Die with the runtime while set-up is incomplete. Had it died before
 	 * this prctl, the wait for GO below sees EOF on the socket instead. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -356,6 +381,7 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 		_exit(1);
 	if (wait_for_start(c, &err) < 0)
 		init_fail(c, &err);
+	pp.exec_marker_fd = c->fifo_hold_fd;
 	free(st_json);
 	st_json = state_json(c, host_pid, "created");
 	if (s->hooks && s->hooks->n_start_container &&

@@ -30,7 +30,7 @@ struct init_ctx {
 	int runtime_fds[4]; /* the runtime's own fds (state dir: its flock must not outlive create), closed in
 			       the child; -1 unused */
 	int fifo_fd;        /* exec.fifo opened O_RDONLY|O_NONBLOCK, or -1 (run: START over sync) */
-	int fifo_hold_fd;   /* exec.done, held until execve: one byte just before it, then its close */
+	int fifo_hold_fd;   /* exec.done: listening, then `start`'s connection, held until execve */
 	pid_t runtime_pid;  /* for the PDEATHSIG race check */
 	bool no_pivot;
 	bool no_new_keyring;
