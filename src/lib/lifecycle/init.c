@@ -344,6 +344,12 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 	    (c->runtime_hooks && sync_chan_expect(&c->sync, SYNC_HOOKS_DONE, &m, &err) < 0))
 		init_fail(c, &err);
 	st_json = state_json(c, host_pid, "creating");
+	/* createContainer hooks run in the root, still at its host path, as runc's do: a relative
+	 * path in a hook (`touch ./lib/x`) names the container's file */
+	if (c->plan->has_mnt && chdir(c->rootfs) < 0) {
+		oerr(&err, errno, "chdir to \"%s\"", c->rootfs);
+		init_fail(c, &err);
+	}
 	if (s->hooks && hooks_run(s->hooks->create_container, s->hooks->n_create_container, "createContainer",
 				  st_json, &err) < 0)
 		init_fail(c, &err);
