@@ -111,6 +111,11 @@ struct opened {
 int open_container(const struct ocirun_ctx *ctx, const char *id, struct opened *o, ocirun_error_t *err);
 void opened_release(struct opened *o);
 /* enter.c: the one way into a container, for create/run and exec. */
+/* Hand a seccomp notify fd of process `pid` to the agent at linux.seccomp.listenerPath, with the
+ * containerProcessState document (state in `status`). */
+int seccomp_agent_send(const struct oci_spec *spec, pid_t pid, const struct container_state *st,
+		       const char *status, int fd, ocirun_error_t *err);
+
 typedef void (*enter_child_fn)(void *arg, struct sync_chan *sync);
 /* In a forked intermediate: (after GO when wait_go) not dumpable, join plan's namespaces, clone
  * the process (CLONE_PARENT: the runtime's sibling) into child(arg, sync), send its PID. */

@@ -44,7 +44,7 @@
  *     <-------------------------------------- PID(process pid); the intermediate exits
  *   GO -------------------------------------->
  *     <-------------------------------------- CONSOLE + fd       [o: process.terminal]
- *     <-------------------------------------- SECCOMP_FD + fd    [o]
+ *     <-------------------------------------- SECCOMP_FD + fd    [o: to the seccomp agent]
  *     <-------------------------------------- (EOF at execve)
  *
  * At any step either side may send ERROR(errno, message) instead and _exit; the
