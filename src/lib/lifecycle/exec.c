@@ -184,7 +184,7 @@ __attribute__((noreturn)) static void exec_child(struct execution *x, struct syn
 	if (sync_chan_expect(sync, SYNC_GO, &m, &err) < 0)
 		_exit(1);
 	if ((x->p->terminal &&
-	     process_setup_terminal(sync, x->p->console_size, false, !eo->console_socket, &err) < 0) ||
+	     process_setup_terminal(sync, x->p->console_size, false, !eo->console_socket, NULL, &err) < 0) ||
 	    process_prepare(&pp, &err) < 0 || process_exec(&pp, &err) < 0)
 		sync_send_error(sync->fd, &err);
 	_exit(1);

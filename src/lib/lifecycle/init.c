@@ -100,10 +100,13 @@ static int apply_time_ns(const struct oci_linux *l, ocirun_error_t *err)
 /* Without a mount namespace nothing may be mounted (it would land in the
  * host's namespace and outlive the container): the root is only chroot'ed,
  * and the config's mounts, devices and masked paths are not set up. */
-static int enter_root_without_mntns(struct init_ctx *c, ocirun_error_t *err)
+static int enter_root_without_mntns(struct init_ctx *c, int *pty, ocirun_error_t *err)
 {
 	log_warn("no mount namespace: the root is entered with chroot; mounts, devices, masked and "
 		 "read-only paths are not set up");
+	/* no devpts will be mounted in the root: the terminal comes from the host's, opened now */
+	if (c->spec->process->terminal && term_open_pty(&pty[0], &pty[1], err) < 0)
+		return oerr_prefix(err, "terminal");
 	if (chroot(c->rootfs) < 0)
 		return oerr(err, errno, "chroot \"%s\"", c->rootfs);
 	if (chdir("/") < 0)
@@ -141,11 +144,15 @@ static char *state_json(struct init_ctx *c, pid_t host_pid, const char *status)
 }
 
 int process_setup_terminal(struct sync_chan *sync, const struct oci_box *size, bool bind_console,
-			   bool proxied, ocirun_error_t *err)
+			   bool proxied, int *pty, ocirun_error_t *err)
 {
 	int master = -1, slave = -1;
 
-	if (term_open_pty(&master, &slave, err) < 0)
+	if (pty) {
+		master = pty[0];
+		slave = pty[1];
+		pty[0] = pty[1] = -1;
+	} else if (term_open_pty(&master, &slave, err) < 0)
 		return oerr_prefix(err, "terminal");
 	/* before the master leaves: nothing can have been written yet */
 	if ((proxied && term_clear_onlcr(master, err) < 0) || term_set_size(master, size, err) < 0 ||
@@ -304,6 +311,7 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 	_cleanup_free_ char *st_json = NULL;
 	struct sync_msg m;
 	pid_t host_pid = 0;
+	int pty[2] = {-1, -1};
 
 	close(c->parent_sync_fd);
 	for (size_t i = 0; i < ARRAY_SIZE(c->runtime_fds); i++)
@@ -353,7 +361,7 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 	if (s->hooks && hooks_run(s->hooks->create_container, s->hooks->n_create_container, "createContainer",
 				  st_json, &err) < 0)
 		init_fail(c, &err);
-	if (c->plan->has_mnt ? fs_enter_rootfs(&fc, &err) < 0 : enter_root_without_mntns(c, &err) < 0)
+	if (c->plan->has_mnt ? fs_enter_rootfs(&fc, &err) < 0 : enter_root_without_mntns(c, pty, &err) < 0)
 		init_fail(c, &err);
 	/* a missing cwd is created, as runc does; the root is ours now, so
 	 * symlinks in the path cannot lead out of it */
@@ -365,8 +373,9 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 		oerr(&err, errno, "setsid");
 		init_fail(c, &err);
 	}
-	if (s->process->terminal && process_setup_terminal(&c->sync, s->process->console_size,
-							   c->plan->has_mnt, c->tty_proxied, &err) < 0)
+	if (s->process->terminal &&
+	    process_setup_terminal(&c->sync, s->process->console_size, c->plan->has_mnt, c->tty_proxied,
+				   pty[0] >= 0 ? pty : NULL, &err) < 0)
 		init_fail(c, &err);
 	if (s->hostname && *s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0) {
 		oerr(&err, errno, "sethostname \"%s\"", s->hostname);

@@ -139,9 +139,10 @@ const char *status_with_cgroup(const struct opened *o);
 /* Open a pty in the container's devpts, send its master over the sync
  * socket (CONSOLE), make the slave the controlling terminal and stdio, and
  * (for the init) bind it onto /dev/console. proxied: the runtime itself
- * proxies the pty (no --console-socket): ONLCR goes off first, as runc. */
+ * proxies the pty (no --console-socket): ONLCR goes off first, as runc. pty: a master and
+ * slave opened earlier (taken over), or NULL to open them now. */
 int process_setup_terminal(struct sync_chan *sync, const struct oci_box *size, bool bind_console,
-			   bool proxied, ocirun_error_t *err);
+			   bool proxied, int *pty, ocirun_error_t *err);
 
 /* Wait for pid (our child): forward the signals of mask (blocked by the
  * caller) to it, proxy console_fd (closed here) to stdio, and give its exit
