@@ -249,6 +249,28 @@ static int run_start_hooks(const struct oci_hooks *h, char **env, const char *st
 	return hooks_run(v, h->n_start_container, "startContainer", st_json, err);
 }
 
+/* createContainer hooks run in the root, still at its host path, as runc's do: a relative path
+ * in a hook (`touch ./lib/x`) names the container's file. */
+static int run_create_container_hooks(const struct init_ctx *c, const char *st_json, ocirun_error_t *err)
+{
+	const struct oci_hooks *h = c->spec->hooks;
+
+	if (!h || !h->n_create_container)
+		return 0;
+	if (c->plan->has_mnt && chdir(c->rootfs) < 0)
+		return oerr(err, errno, "chdir to \"%s\"", c->rootfs);
+	return hooks_run(h->create_container, h->n_create_container, "createContainer", st_json, err);
+}
+
+static int set_names(const struct oci_spec *s, ocirun_error_t *err)
+{
+	if (s->hostname && *s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
+		return oerr(err, errno, "sethostname \"%s\"", s->hostname);
+	if (s->domainname && *s->domainname && setdomainname(s->domainname, strlen(s->domainname)) < 0)
+		return oerr(err, errno, "setdomainname \"%s\"", s->domainname);
+	return 0;
+}
+
 static void init_namespaces(struct init_ctx *c, pid_t *host_pid)
 {
 	const struct oci_spec *s = c->spec;
@@ -352,14 +374,7 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 	    (c->runtime_hooks && sync_chan_expect(&c->sync, SYNC_HOOKS_DONE, &m, &err) < 0))
 		init_fail(c, &err);
 	st_json = state_json(c, host_pid, "creating");
-	/* createContainer hooks run in the root, still at its host path, as runc's do: a relative
-	 * path in a hook (`touch ./lib/x`) names the container's file */
-	if (c->plan->has_mnt && chdir(c->rootfs) < 0) {
-		oerr(&err, errno, "chdir to \"%s\"", c->rootfs);
-		init_fail(c, &err);
-	}
-	if (s->hooks && hooks_run(s->hooks->create_container, s->hooks->n_create_container, "createContainer",
-				  st_json, &err) < 0)
+	if (run_create_container_hooks(c, st_json, &err) < 0)
 		init_fail(c, &err);
 	if (c->plan->has_mnt ? fs_enter_rootfs(&fc, &err) < 0 : enter_root_without_mntns(c, pty, &err) < 0)
 		init_fail(c, &err);
@@ -377,14 +392,8 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 	    process_setup_terminal(&c->sync, s->process->console_size, c->plan->has_mnt, c->tty_proxied,
 				   pty[0] >= 0 ? pty : NULL, &err) < 0)
 		init_fail(c, &err);
-	if (s->hostname && *s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0) {
-		oerr(&err, errno, "sethostname \"%s\"", s->hostname);
+	if (set_names(s, &err) < 0)
 		init_fail(c, &err);
-	}
-	if (s->domainname && *s->domainname && setdomainname(s->domainname, strlen(s->domainname)) < 0) {
-		oerr(&err, errno, "setdomainname \"%s\"", s->domainname);
-		init_fail(c, &err);
-	}
 	if (c->plan->has_mnt && fs_finalize_rootfs(&fc, &err) < 0)
 		init_fail(c, &err);
 	if (process_prepare(&pp, &err) < 0)
