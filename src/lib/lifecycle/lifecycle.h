@@ -83,7 +83,7 @@ struct process_plan {
 	int preserve_fds;
 	struct sync_chan *sync; /* where the seccomp notify fd goes (SYNC_SECCOMP_FD), or NULL */
 	bool send_notify_fd;    /* linux.seccomp.listenerPath is set: load early, send the fd */
-	int exec_marker_fd;     /* exec.done of a created container: one byte right before execve, or -1 */
+	int exec_marker_fd;     /* exec.done of a created container: one frame right before execve, or -1 */
 	char *exec_path;        /* resolved args[0] */
 	char **env;             /* final environment */
 	bool seccomp_done;
