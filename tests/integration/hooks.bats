@@ -88,6 +88,15 @@ add_start_hook() {
 	assert_not_contains "$output" "mnt=$host_mnt"
 }
 
+@test "hooks: a createContainer hook runs in the container's root directory" {
+	update_config '.hooks.createContainer += [{"path": "/bin/sh", "args": ["sh", "-c", "pwd > ./hook-cwd"]}]'
+	run_ctr true
+	[ "$status" -eq 0 ]
+	# a relative path in the hook named a file of the rootfs
+	[ -f "$BUNDLE/rootfs/hook-cwd" ]
+	assert_eq "$(cat "$BUNDLE/rootfs/hook-cwd")" "$(cd "$BUNDLE/rootfs" && pwd -P)"
+}
+
 @test "hooks: a failing prestart hook fails create and leaves nothing" {
 	add_hook prestart bad HOOK_RC=3
 	run_rt create -b "$BUNDLE" "$ID"

@@ -42,6 +42,25 @@ RFC3339='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-
 	assert_eq "$(ctr_pid "$ID")" "$pid" "pid after start"
 }
 
+@test "lifecycle: a created init holds neither the caller's extra fds nor state files but exec.fifo" {
+	set_args true
+	rt create -b "$BUNDLE" "$ID" </dev/null >"$TEST_TMP/out" 2>&1 7>"$TEST_TMP/caller-fd"
+	local pid link target bad=""
+	pid="$(ctr_pid "$ID")"
+	for link in /proc/"$pid"/fd/*; do
+		target="$(readlink "$link")" || continue
+		echo "fd ${link##*/} -> $target" >&2
+		case $target in
+		"$TEST_TMP/caller-fd") bad+=" ${link##*/}" ;;
+		*/exec.fifo) ;;
+		"$TEST_ROOT"/*) bad+=" ${link##*/}" ;;
+		esac
+	done
+	assert_eq "$bad" ""
+	rt start "$ID"
+	wait_for_status "$ID" stopped
+}
+
 @test "lifecycle: state JSON has the OCI fields" {
 	update_config '.annotations = {"org.example.key": "value", "other": "two"}'
 	set_args sleep 1000

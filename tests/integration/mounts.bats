@@ -437,3 +437,16 @@ bind_opts() {
 	assert_eq "${lines[3]}" tmpfs
 	[ ! -e "$BUNDLE/rootfs/data/new" ]
 }
+
+@test "mounts: a bind of the host's procfs onto /proc is allowed, of another directory refused" {
+	no_pidns
+	update_config '.mounts |= map(if .type == "proc" then {"destination": "/proc", "type": "bind", "source": "/proc", "options": ["rbind", "nosuid", "nodev", "noexec"]} else . end)'
+	run_ctr readlink /proc/self/ns/pid
+	[ "$status" -eq 0 ]
+	assert_eq "$output" "$(readlink /proc/self/ns/pid)"
+	mkdir -p "$TEST_TMP/fakeproc"
+	update_config '.mounts |= map(if .destination == "/proc" then .source = $s else . end)' --arg s "$TEST_TMP/fakeproc"
+	run_ctr true
+	[ "$status" -ne 0 ]
+	assert_no_leftovers
+}

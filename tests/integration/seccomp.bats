@@ -185,3 +185,25 @@ expect() {
 	assert_contains "$output" "No such file or directory"
 	assert_no_leftovers
 }
+
+@test "seccomp: SCMP_ACT_NOTIFY: an exec'd process's notify fd reaches the agent too" {
+	local agent="$REPO/build/tests/seccomp_agent" sock="$TEST_TMP/agent.sock"
+	[ -x "$agent" ] || make -C "$REPO" -s helpers >/dev/null
+	"$agent" "$sock" "$TEST_TMP/agent.state" 112 &
+	track_pid $!
+	wait_for_file "$sock"
+	profile SCMP_ACT_ALLOW "$(jq -n '{"listenerPath": $p}' --arg p "$sock")" \
+		'[{"names": ["getpgid"], "action": "SCMP_ACT_NOTIFY"}]'
+	set_args sleep 1000
+	start_detached
+	wait_for_file "$TEST_TMP/agent.state"
+	# the first agent serves the init's fd only: a second one on the same path gets the exec's
+	rm -f "$sock"
+	"$agent" "$sock" "$TEST_TMP/agent2.state" 112 &
+	track_pid $!
+	wait_for_file "$sock"
+	run_rt exec "$ID" /probe getpgid
+	[ "$status" -eq 0 ]
+	expect getpgid EHOSTDOWN
+	[ -s "$TEST_TMP/agent2.state" ]
+}

@@ -151,3 +151,17 @@ under_tty() {
 	assert_contains "$output" "Read-only file system"
 	assert_contains "$output" "done"
 }
+
+@test "terminal: a container without a mount namespace still gets a pty" {
+	update_config '.process.terminal = true
+		| .linux.namespaces -= [{"type": "mount"}]
+		| .linux.maskedPaths = [] | .linux.readonlyPaths = []'
+	set_args echo in-the-host-mount-namespace
+	recv_console "$TEST_TMP/console.sock" "$TEST_TMP/console.out"
+	run_rt create -b "$BUNDLE" --console-socket "$TEST_TMP/console.sock" "$ID"
+	[ "$status" -eq 0 ]
+	rt start "$ID"
+	wait "$RECV_PID"
+	run cat "$TEST_TMP/console.out"
+	assert_contains "$output" "in-the-host-mount-namespace"
+}

@@ -137,6 +137,29 @@ m2-ro"
 	assert_no_leftovers
 }
 
+@test "userns: a joined user namespace does not stop joining a host-owned network namespace" {
+	join_userns_of "$ID-a"
+	# a network namespace the joined user namespace does not own: setns into it needs the
+	# runtime's own rights, which entering the user namespace first would have given up
+	unshare -n sleep 1000 &
+	local netpid=$!
+	track_pid "$netpid"
+	local i
+	for ((i = 0; i < POLL_TRIES; i++)); do
+		[ "$(readlink "/proc/$netpid/ns/net")" != "$(readlink /proc/self/ns/net)" ] && break
+		sleep "$POLL_INTERVAL"
+	done
+	add_ns network "/proc/$netpid/ns/net"
+	# sysfs can only be mounted by the owner of the network namespace: bind the host's
+	update_config '.mounts |= map(if .type == "sysfs" then {"source": "/sys", "destination": .destination, "type": "bind", "options": ["rbind", "ro"]} else . end)'
+	run_ctr sh -c 'readlink /proc/self/ns/user; readlink /proc/self/ns/net'
+	[ "$status" -eq 0 ]
+	assert_eq "${lines[0]}" "$(readlink "/proc/$JOINED_PID/ns/user")"
+	assert_eq "${lines[1]}" "$(readlink "/proc/$netpid/ns/net")"
+	rt delete -f "$ID-a"
+	assert_no_leftovers
+}
+
 @test "userns: a mapping for a new user namespace is required" {
 	requires_ocirun
 	update_config '.linux.namespaces += [{"type": "user"}]'

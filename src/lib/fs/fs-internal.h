@@ -103,6 +103,9 @@ int fs_reopen_mount(int rootfd, const char *rootfs, const char *dest, const char
 /* The host has SELinux (selinuxfs mounted). */
 /* Whether a mount of TYPE (a bind when BIND) may go on DEST inside /proc (CVE-2019-19921). */
 bool fs_proc_dest_allowed(const char *dest, const char *type, bool bind);
+/* Is the fd / path a procfs (a bind source that may go onto /proc)? */
+bool fs_is_procfs_fd(int fd);
+bool fs_is_procfs_path(const char *path);
 /* Apply spec->mounts[i] inside the root. */
 int fs_apply_mount(const struct fs_config *c, int rootfd, size_t i, ocirun_error_t *err);
 

@@ -330,6 +330,22 @@ bool fs_proc_dest_allowed(const char *dest, const char *type, bool bind)
 	return false;
 }
 
+/* A bind of a procfs onto /proc itself is allowed (runc allows it too: a container in the host's
+ * pid namespace that may not mount a procfs of its own binds the host's). */
+bool fs_is_procfs_fd(int fd)
+{
+	struct statfs sf;
+
+	return fd >= 0 && fstatfs(fd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
+}
+
+bool fs_is_procfs_path(const char *path)
+{
+	struct statfs sf;
+
+	return statfs(path, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
+}
+
 static int check_proc_dest(const char *real, const char *type, bool bind, ocirun_error_t *err)
 {
 	if (fs_proc_dest_allowed(real, type, bind))
@@ -495,6 +511,7 @@ static int existing_dir_mode(const struct mount_ctx *x, bool bind)
 static int open_dest(struct mount_ctx *x, bool bind, ocirun_error_t *err)
 {
 	enum fs_create how = FS_CREATE_DIR;
+	bool host_proc = false;
 
 	if (bind) {
 		_cleanup_free_ char *src = fs_bind_source(x->c->bundle, x->m->source);
@@ -508,6 +525,7 @@ static int open_dest(struct mount_ctx *x, bool bind, ocirun_error_t *err)
 			return oerr(err, errno, "stat \"%s\"", src);
 		if (!S_ISDIR(st.st_mode))
 			how = FS_CREATE_FILE;
+		host_proc = x->srcfd >= 0 ? fs_is_procfs_fd(x->srcfd) : fs_is_procfs_path(src);
 	}
 	x->inherit_mode = existing_dir_mode(x, bind);
 	x->dstfd = fs_open_in_root(x->rootfd, x->dest, how, err);
@@ -517,6 +535,8 @@ static int open_dest(struct mount_ctx *x, bool bind, ocirun_error_t *err)
 		return oerr_ret(err);
 	if (check_kernfs_dest(x, bind, err) < 0)
 		return oerr_ret(err);
+	if (host_proc && !strcmp(x->real, "/proc"))
+		return 0;
 	return check_proc_dest(x->real, x->m->type, bind, err);
 }
 

@@ -62,6 +62,11 @@ static int check_mount(const struct oci_mount *m, size_t i, const char *bundle, 
 				"mounts[%zu].type: required unless the options contain \"bind\" or \"rbind\"",
 				i);
 	dest = fs_path_clean(m->destination);
+	if (bind && m->source && !strcmp(dest, "/proc")) {
+		_cleanup_free_ char *s = fs_bind_source(bundle, m->source);
+		if (fs_is_procfs_path(s))
+			return 0;
+	}
 	if (!fs_proc_dest_allowed(dest, m->type, bind))
 		return oerr_msg(
 		    err, EPERM,

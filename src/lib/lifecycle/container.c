@@ -363,14 +363,9 @@ static int make_state(struct creation *c, ocirun_error_t *err)
 		c->fifo_fd = openat(c->dirfd, STATE_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 		if (c->fifo_fd < 0)
 			return oerr(err, errno, "open %s", STATE_FIFO);
-		/* exec.done: the init holds it (read-write, so it never blocks) until
-		 * execve and writes one byte just before; `start` reads that byte and
-		 * then waits for the close that execve does */
-		if (mkfifoat(c->dirfd, STATE_DONE, 0600) < 0)
-			return oerr(err, errno, "mkfifo %s", STATE_DONE);
-		c->fifo_hold_fd = openat(c->dirfd, STATE_DONE, O_RDWR | O_CLOEXEC);
-		if (c->fifo_hold_fd < 0)
-			return oerr(err, errno, "open %s", STATE_DONE);
+		/* exec.done: the init listens; `start` connects, then wakes it (state.h) */
+		if (state_done_listen(c->dirfd, &c->fifo_hold_fd, err) < 0)
+			return oerr_ret(err);
 	}
 	return 0;
 }
@@ -431,8 +426,10 @@ static int run_runtime_hooks(struct creation *c, const struct oci_hooks *h, ocir
 
 /* The seccomp agent gets the notify fd with the runtime-spec
  * containerProcessState document, in one message on a unix stream socket. */
-static int send_to_listener(struct creation *c, const struct oci_seccomp *sc, int fd, ocirun_error_t *err)
+int seccomp_agent_send(const struct oci_spec *spec, pid_t pid, const struct container_state *st,
+		       const char *status, int fd, ocirun_error_t *err)
 {
+	const struct oci_seccomp *sc = spec->linux_->seccomp;
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	char cbuf[CMSG_SPACE(sizeof(int))];
 	_cleanup_close_ int sock = -1;
@@ -446,17 +443,17 @@ static int send_to_listener(struct creation *c, const struct oci_seccomp *sc, in
 
 	json_gen_obj_open(g);
 	json_gen_key(g, "ociVersion");
-	json_gen_str(g, c->spec->oci_version);
+	json_gen_str(g, spec->oci_version);
 	json_gen_key(g, "fds");
 	json_gen_arr_open(g);
 	json_gen_str(g, "seccompFd");
 	json_gen_arr_close(g);
 	json_gen_key(g, "pid");
-	json_gen_i64(g, c->pid);
+	json_gen_i64(g, pid);
 	json_gen_key(g, "metadata");
 	json_gen_str(g, sc->listener_metadata ? sc->listener_metadata : "");
 	json_gen_key(g, "state");
-	state_emit(g, &c->st, "creating");
+	state_emit(g, st, status);
 	json_gen_obj_close(g);
 	text = json_gen_finish(g, &len);
 	json_gen_free(g);
@@ -518,7 +515,7 @@ static int drive_init(struct creation *c, ocirun_error_t *err)
 		if (sync_chan_expect(&c->sync, SYNC_SECCOMP_FD, &m, err) < 0)
 			return oerr_ret(err);
 		if (m.fd >= 0) {
-			int r = send_to_listener(c, s->linux_->seccomp, m.fd, err);
+			int r = seccomp_agent_send(s, c->pid, &c->st, "creating", m.fd, err);
 			close(m.fd);
 			if (r < 0)
 				return oerr_ret(err);

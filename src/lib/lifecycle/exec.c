@@ -160,6 +160,11 @@ static int plan_joins(struct execution *x, ocirun_error_t *err)
 	return 0;
 }
 
+static bool has_listener(const struct oci_spec *s)
+{
+	return s->linux_ && s->linux_->seccomp && s->linux_->seccomp->listener_path;
+}
+
 __attribute__((noreturn)) static void exec_child(struct execution *x, struct sync_chan *sync,
 						 const struct ocirun_exec_opts *eo)
 {
@@ -170,8 +175,9 @@ __attribute__((noreturn)) static void exec_child(struct execution *x, struct syn
 	    .caps = x->caps,
 	    .in_userns = x->plan.in_user,
 	    .preserve_fds = eo->preserve_fds,
-	    .sync = NULL,
+	    .sync = sync,
 	    .exec_marker_fd = -1,
+	    .send_notify_fd = has_listener(x->spec),
 	};
 	ocirun_error_t err = {0};
 	struct sync_msg m;
@@ -180,7 +186,7 @@ __attribute__((noreturn)) static void exec_child(struct execution *x, struct syn
 	if (sync_chan_expect(sync, SYNC_GO, &m, &err) < 0)
 		_exit(1);
 	if ((x->p->terminal &&
-	     process_setup_terminal(sync, x->p->console_size, false, !eo->console_socket, &err) < 0) ||
+	     process_setup_terminal(sync, x->p->console_size, false, !eo->console_socket, NULL, &err) < 0) ||
 	    process_prepare(&pp, &err) < 0 || process_exec(&pp, &err) < 0)
 		sync_send_error(sync->fd, &err);
 	_exit(1);
@@ -256,10 +262,31 @@ static int spawn_exec(struct execution *x, const struct ocirun_exec_opts *eo, oc
 	return 0;
 }
 
-/* CONSOLE (with tty), then EOF once the program runs; a frame is an error. */
+/* The exec'd process's own notify fd goes to the seccomp agent too, as the init's did: else its
+ * notified syscalls fail with ENOSYS. */
+static int pass_notify_fd(struct execution *x, ocirun_error_t *err)
+{
+	struct sync_msg m;
+	int r;
+
+	if (!has_listener(x->spec) || !x->seccomp)
+		return 0;
+	if (sync_chan_expect(&x->sync, SYNC_SECCOMP_FD, &m, err) < 0)
+		return oerr_ret(err);
+	if (m.fd < 0)
+		return 0;
+	r = seccomp_agent_send(x->spec, x->pid, x->o.st, "running", m.fd, err);
+	close(m.fd);
+	return r;
+}
+
+/* CONSOLE (with tty), SECCOMP_FD (with a seccomp agent), then EOF once the program runs; another
+ * frame is an error. */
 static int finish_exec(struct execution *x, const struct ocirun_exec_opts *eo, ocirun_error_t *err)
 {
 	if (x->p->terminal && enter_receive_console(&x->sync, eo->console_socket, &x->console_fd, err) < 0)
+		return oerr_ret(err);
+	if (pass_notify_fd(x, err) < 0)
 		return oerr_ret(err);
 	if (enter_wait_exec(&x->sync, "exec failed: ", err) < 0)
 		return oerr_ret(err);

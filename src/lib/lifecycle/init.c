@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -99,15 +100,28 @@ static int apply_time_ns(const struct oci_linux *l, ocirun_error_t *err)
 /* Without a mount namespace nothing may be mounted (it would land in the
  * host's namespace and outlive the container): the root is only chroot'ed,
  * and the config's mounts, devices and masked paths are not set up. */
-static int enter_root_without_mntns(struct init_ctx *c, ocirun_error_t *err)
+static int enter_root_without_mntns(struct init_ctx *c, int *pty, ocirun_error_t *err)
 {
 	log_warn("no mount namespace: the root is entered with chroot; mounts, devices, masked and "
 		 "read-only paths are not set up");
+	/* no devpts will be mounted in the root: the terminal comes from the host's, opened now */
+	if (c->spec->process->terminal && term_open_pty(&pty[0], &pty[1], err) < 0)
+		return oerr_prefix(err, "terminal");
 	if (chroot(c->rootfs) < 0)
 		return oerr(err, errno, "chroot \"%s\"", c->rootfs);
 	if (chdir("/") < 0)
 		return oerr(err, errno, "chdir /");
 	return 0;
+}
+
+/* The caller's fds beyond stdio and --preserve-fds would stay open in a created container until
+ * `start` (execve closes them only then): close them now, as a runtime whose init gets only the
+ * fds it is given does. */
+static void close_caller_fds(const struct init_ctx *c)
+{
+	for (int fd = 3 + c->preserve_fds; fd < 65536 + 3; fd++)
+		if (fd_from_caller(fd) && fd != c->sync.fd && fd != c->fifo_fd && fd != c->fifo_hold_fd)
+			close(fd);
 }
 
 static char *state_json(struct init_ctx *c, pid_t host_pid, const char *status)
@@ -130,11 +144,15 @@ static char *state_json(struct init_ctx *c, pid_t host_pid, const char *status)
 }
 
 int process_setup_terminal(struct sync_chan *sync, const struct oci_box *size, bool bind_console,
-			   bool proxied, ocirun_error_t *err)
+			   bool proxied, int *pty, ocirun_error_t *err)
 {
 	int master = -1, slave = -1;
 
-	if (term_open_pty(&master, &slave, err) < 0)
+	if (pty) {
+		master = pty[0];
+		slave = pty[1];
+		pty[0] = pty[1] = -1;
+	} else if (term_open_pty(&master, &slave, err) < 0)
 		return oerr_prefix(err, "terminal");
 	/* before the master leaves: nothing can have been written yet */
 	if ((proxied && term_clear_onlcr(master, err) < 0) || term_set_size(master, size, err) < 0 ||
@@ -152,8 +170,8 @@ int process_setup_terminal(struct sync_chan *sync, const struct oci_box *size, b
 
 /* Block until `start`: the fifo was opened O_RDONLY|O_NONBLOCK before any
  * writer existed, so poll() reports nothing until `start` writes one byte.
- * exec.done (fifo_hold_fd, close-on-exec) then tells `start` that execve
- * came: one byte right before it, POLLHUP on start's read end with it. */
+ * `start` connected to exec.done before that write: its connection (close-on-exec) then
+ * tells it that execve came, with one frame right before it and EOF with it. */
 static void exit_on_signal(int sig)
 {
 	_exit(128 + sig);
@@ -178,6 +196,18 @@ static void exit_on_signals(bool set)
 	sigprocmask(set ? SIG_UNBLOCK : SIG_SETMASK, set ? &unblock : &old_mask, set ? &old_mask : NULL);
 }
 
+/* Without a waiting `start` (the fifo written by hand), nobody is told: go on all the same. */
+static void accept_start(struct init_ctx *c)
+{
+	int conn;
+
+	if (c->fifo_hold_fd < 0)
+		return;
+	conn = accept4(c->fifo_hold_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	close(c->fifo_hold_fd);
+	c->fifo_hold_fd = conn;
+}
+
 static int wait_for_start(struct init_ctx *c, ocirun_error_t *err)
 {
 	struct sync_msg m;
@@ -198,6 +228,7 @@ static int wait_for_start(struct init_ctx *c, ocirun_error_t *err)
 	}
 	exit_on_signals(false);
 	close(c->fifo_fd);
+	accept_start(c);
 	return 0;
 }
 
@@ -216,6 +247,28 @@ static int run_start_hooks(const struct oci_hooks *h, char **env, const char *st
 			v[i].env = env;
 	}
 	return hooks_run(v, h->n_start_container, "startContainer", st_json, err);
+}
+
+/* createContainer hooks run in the root, still at its host path, as runc's do: a relative path
+ * in a hook (`touch ./lib/x`) names the container's file. */
+static int run_create_container_hooks(const struct init_ctx *c, const char *st_json, ocirun_error_t *err)
+{
+	const struct oci_hooks *h = c->spec->hooks;
+
+	if (!h || !h->n_create_container)
+		return 0;
+	if (c->plan->has_mnt && chdir(c->rootfs) < 0)
+		return oerr(err, errno, "chdir to \"%s\"", c->rootfs);
+	return hooks_run(h->create_container, h->n_create_container, "createContainer", st_json, err);
+}
+
+static int set_names(const struct oci_spec *s, ocirun_error_t *err)
+{
+	if (s->hostname && *s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
+		return oerr(err, errno, "sethostname \"%s\"", s->hostname);
+	if (s->domainname && *s->domainname && setdomainname(s->domainname, strlen(s->domainname)) < 0)
+		return oerr(err, errno, "setdomainname \"%s\"", s->domainname);
+	return 0;
 }
 
 static void init_namespaces(struct init_ctx *c, pid_t *host_pid)
@@ -281,11 +334,13 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 	_cleanup_free_ char *st_json = NULL;
 	struct sync_msg m;
 	pid_t host_pid = 0;
+	int pty[2] = {-1, -1};
 
 	close(c->parent_sync_fd);
 	for (size_t i = 0; i < ARRAY_SIZE(c->runtime_fds); i++)
 		if (c->runtime_fds[i] >= 0)
 			close(c->runtime_fds[i]);
+	close_caller_fds(c);
 	/* Die with the runtime while set-up is incomplete. Had it died before
 	 * this prctl, the wait for GO below sees EOF on the socket instead. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -320,10 +375,9 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 	    (c->runtime_hooks && sync_chan_expect(&c->sync, SYNC_HOOKS_DONE, &m, &err) < 0))
 		init_fail(c, &err);
 	st_json = state_json(c, host_pid, "creating");
-	if (s->hooks && hooks_run(s->hooks->create_container, s->hooks->n_create_container, "createContainer",
-				  st_json, &err) < 0)
+	if (run_create_container_hooks(c, st_json, &err) < 0)
 		init_fail(c, &err);
-	if (c->plan->has_mnt ? fs_enter_rootfs(&fc, &err) < 0 : enter_root_without_mntns(c, &err) < 0)
+	if (c->plan->has_mnt ? fs_enter_rootfs(&fc, &err) < 0 : enter_root_without_mntns(c, pty, &err) < 0)
 		init_fail(c, &err);
 	/* a missing cwd is created, as runc does; the root is ours now, so
 	 * symlinks in the path cannot lead out of it */
@@ -335,17 +389,12 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 		oerr(&err, errno, "setsid");
 		init_fail(c, &err);
 	}
-	if (s->process->terminal && process_setup_terminal(&c->sync, s->process->console_size,
-							   c->plan->has_mnt, c->tty_proxied, &err) < 0)
+	if (s->process->terminal &&
+	    process_setup_terminal(&c->sync, s->process->console_size, c->plan->has_mnt, c->tty_proxied,
+				   pty[0] >= 0 ? pty : NULL, &err) < 0)
 		init_fail(c, &err);
-	if (s->hostname && *s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0) {
-		oerr(&err, errno, "sethostname \"%s\"", s->hostname);
+	if (set_names(s, &err) < 0)
 		init_fail(c, &err);
-	}
-	if (s->domainname && *s->domainname && setdomainname(s->domainname, strlen(s->domainname)) < 0) {
-		oerr(&err, errno, "setdomainname \"%s\"", s->domainname);
-		init_fail(c, &err);
-	}
 	if (c->plan->has_mnt && fs_finalize_rootfs(&fc, &err) < 0)
 		init_fail(c, &err);
 	if (process_prepare(&pp, &err) < 0)
@@ -357,6 +406,7 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 		_exit(1);
 	if (wait_for_start(c, &err) < 0)
 		init_fail(c, &err);
+	pp.exec_marker_fd = c->fifo_hold_fd;
 	free(st_json);
 	st_json = state_json(c, host_pid, "created");
 	if (s->hooks && s->hooks->n_start_container &&

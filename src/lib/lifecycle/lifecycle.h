@@ -30,7 +30,7 @@ struct init_ctx {
 	int runtime_fds[4]; /* the runtime's own fds (state dir: its flock must not outlive create), closed in
 			       the child; -1 unused */
 	int fifo_fd;        /* exec.fifo opened O_RDONLY|O_NONBLOCK, or -1 (run: START over sync) */
-	int fifo_hold_fd;   /* exec.done, held until execve: one byte just before it, then its close */
+	int fifo_hold_fd;   /* exec.done: listening, then `start`'s connection, held until execve */
 	pid_t runtime_pid;  /* for the PDEATHSIG race check */
 	bool no_pivot;
 	bool no_new_keyring;
@@ -85,7 +85,7 @@ struct process_plan {
 	int preserve_fds;
 	struct sync_chan *sync; /* where the seccomp notify fd goes (SYNC_SECCOMP_FD), or NULL */
 	bool send_notify_fd;    /* linux.seccomp.listenerPath is set: load early, send the fd */
-	int exec_marker_fd;     /* exec.done of a created container: one byte right before execve, or -1 */
+	int exec_marker_fd;     /* exec.done of a created container: one frame right before execve, or -1 */
 	char *exec_path;        /* resolved args[0] */
 	char **env;             /* final environment */
 	bool seccomp_done;
@@ -113,6 +113,11 @@ struct opened {
 int open_container(const struct ocirun_ctx *ctx, const char *id, struct opened *o, ocirun_error_t *err);
 void opened_release(struct opened *o);
 /* enter.c: the one way into a container, for create/run and exec. */
+/* Hand a seccomp notify fd of process `pid` to the agent at linux.seccomp.listenerPath, with the
+ * containerProcessState document (state in `status`). */
+int seccomp_agent_send(const struct oci_spec *spec, pid_t pid, const struct container_state *st,
+		       const char *status, int fd, ocirun_error_t *err);
+
 typedef void (*enter_child_fn)(void *arg, struct sync_chan *sync);
 /* In a forked intermediate: (after GO when wait_go) not dumpable, join plan's namespaces, clone
  * the process (CLONE_PARENT: the runtime's sibling) into child(arg, sync), send its PID. */
@@ -136,9 +141,10 @@ const char *status_with_cgroup(const struct opened *o);
 /* Open a pty in the container's devpts, send its master over the sync
  * socket (CONSOLE), make the slave the controlling terminal and stdio, and
  * (for the init) bind it onto /dev/console. proxied: the runtime itself
- * proxies the pty (no --console-socket): ONLCR goes off first, as runc. */
+ * proxies the pty (no --console-socket): ONLCR goes off first, as runc. pty: a master and
+ * slave opened earlier (taken over), or NULL to open them now. */
 int process_setup_terminal(struct sync_chan *sync, const struct oci_box *size, bool bind_console,
-			   bool proxied, ocirun_error_t *err);
+			   bool proxied, int *pty, ocirun_error_t *err);
 
 /* Wait for pid (our child): forward the signals of mask (blocked by the
  * caller) to it, proxy console_fd (closed here) to stdio, and give its exit

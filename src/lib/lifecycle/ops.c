@@ -137,19 +137,20 @@ static int start_outcome(const char *id, const char *got, size_t n, ocirun_error
 			id);
 }
 
-/* Wake the init blocked on exec.fifo and wait until it has exec'd. The init
- * holds exec.done until execve (close-on-exec) and writes one sync frame there
- * (sync.h): EXECED just before execve, or ERROR; our read end sees it, then
- * POLLHUP. POLLHUP without a frame means the init died first. */
+/* Wake the init blocked on exec.fifo and wait until it has exec'd. Connected to exec.done
+ * first, we get one sync frame from the init (sync.h): EXECED just before execve, or ERROR;
+ * then EOF, as execve closes the init's end. EOF without a frame: the init died first. */
 static int trigger_start(struct opened *o, ocirun_error_t *err)
 {
 	_cleanup_close_ int w = -1, r = -1;
 	char got[sizeof(struct sync_hdr) + SYNC_MAX_PAYLOAD + 1];
 	size_t n = 0;
 
-	r = openat(o->dirfd, STATE_DONE, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (r < 0)
-		return oerr(err, errno, "cannot start container %s: open %s", o->st->id, STATE_DONE);
+	if (state_done_connect(o->dirfd, &r, err) < 0) {
+		if (err->code == ECONNREFUSED)
+			return start_outcome(o->st->id, got, 0, err);
+		return oerr_prefix(err, "cannot start container %s", o->st->id);
+	}
 	/* O_NONBLOCK: with no init holding the read end, ENXIO instead of a hang */
 	w = openat(o->dirfd, STATE_FIFO, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	if (w < 0)
@@ -157,22 +158,13 @@ static int trigger_start(struct opened *o, ocirun_error_t *err)
 	fault_point("start-fifo");
 	if (write(w, "0", 1) != 1)
 		return oerr(err, errno, "cannot start container %s: write %s", o->st->id, STATE_FIFO);
-	for (;;) {
-		struct pollfd p = {.fd = r, .events = POLLIN};
-		ssize_t k;
-
-		if (poll(&p, 1, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return oerr(err, errno, "cannot start container %s: wait for exec", o->st->id);
-		}
-		if ((p.revents & POLLIN) && (k = read(r, got + n, sizeof(got) - 1 - n)) > 0) {
-			n += (size_t)k;
-			if (n < sizeof(got) - 1)
-				continue;
-		}
-		if (p.revents & (POLLHUP | POLLERR))
+	while (n < sizeof(got) - 1) {
+		ssize_t k = read(r, got + n, sizeof(got) - 1 - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
 			break;
+		n += (size_t)k;
 	}
 	unlinkat(o->dirfd, STATE_FIFO, 0);
 	unlinkat(o->dirfd, STATE_DONE, 0);

@@ -141,13 +141,39 @@ int ns_open_joins(struct ns_plan *p, ocirun_error_t *err)
 	return 0;
 }
 
-int ns_join_all(struct ns_plan *p, ocirun_error_t *err)
+/* setns every namespace of `allow` not joined yet; a refusal (EPERM) is left for a later pass
+ * when `tolerate_eperm`. */
+static int join_pass(struct ns_plan *p, unsigned allow, bool tolerate_eperm, bool *joined,
+		     ocirun_error_t *err)
 {
 	for (size_t i = 0; i < p->n_join; i++) {
-		if (setns(p->join[i].fd, p->join[i].type) < 0)
+		if (joined[i] || !((unsigned)p->join[i].type & allow))
+			continue;
+		if (setns(p->join[i].fd, p->join[i].type) < 0) {
+			if (tolerate_eperm && errno == EPERM)
+				continue;
 			return oerr(err, errno, "join %s namespace \"%s\"",
 				    ns_name_from_flag(p->join[i].type), p->join[i].path);
+		}
+		joined[i] = true;
 	}
+	return 0;
+}
+
+/* A namespace given by path may be owned by a user namespace other than the one joined (a
+ * host-owned network namespace beside the user namespace of another container): it can only be
+ * joined with the rights we have before entering the user namespace. Others (a rootless
+ * runtime's) only with the rights the user namespace grants. So: every other namespace that the
+ * current rights allow, then the user namespace, then the rest. */
+int ns_join_all(struct ns_plan *p, ocirun_error_t *err)
+{
+	bool joined[NS_MAX] = {false};
+	unsigned others = ~(unsigned)CLONE_NEWUSER;
+
+	if (join_pass(p, others, true, joined, err) < 0 ||
+	    join_pass(p, (unsigned)CLONE_NEWUSER, false, joined, err) < 0 ||
+	    join_pass(p, others, false, joined, err) < 0)
+		return oerr_ret(err);
 	return 0;
 }
 

@@ -45,7 +45,7 @@ void ns_plan_sort_joins(struct ns_plan *p);
 /* Open every join path (before any setns: joining a mount namespace changes
  * how later paths resolve). */
 int ns_open_joins(struct ns_plan *p, ocirun_error_t *err);
-/* setns each, user namespace first. */
+/* setns each: those the runtime's rights allow, then the user namespace, then the rest. */
 int ns_join_all(struct ns_plan *p, ocirun_error_t *err);
 
 /* Runtime: write /proc/PID/{uid_map,setgroups,gid_map} (linux.uidMappings/gidMappings). Root

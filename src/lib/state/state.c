@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -453,4 +455,46 @@ int state_init_pidfd(const struct container_state *st)
 		return -ESRCH;
 	}
 	return fd;
+}
+
+/* The state dir's path may be longer than sun_path: the socket is named through the dirfd. */
+static void done_addr(int dirfd, struct sockaddr_un *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	snprintf(sa->sun_path, sizeof(sa->sun_path), "/proc/self/fd/%d/%s", dirfd, STATE_DONE);
+}
+
+int state_done_listen(int dirfd, int *ret_fd, ocirun_error_t *err)
+{
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	struct sockaddr_un sa;
+
+	if (fd < 0)
+		return oerr(err, errno, "socket for %s", STATE_DONE);
+	done_addr(dirfd, &sa);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return oerr(err, errno, "bind %s", STATE_DONE);
+	if (fchmodat(dirfd, STATE_DONE, 0600, 0) < 0)
+		return oerr(err, errno, "chmod %s", STATE_DONE);
+	if (listen(fd, 1) < 0)
+		return oerr(err, errno, "listen on %s", STATE_DONE);
+	*ret_fd = fd;
+	fd = -1;
+	return 0;
+}
+
+int state_done_connect(int dirfd, int *ret_fd, ocirun_error_t *err)
+{
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	struct sockaddr_un sa;
+
+	if (fd < 0)
+		return oerr(err, errno, "socket for %s", STATE_DONE);
+	done_addr(dirfd, &sa);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return oerr(err, errno, "connect to %s", STATE_DONE);
+	*ret_fd = fd;
+	fd = -1;
+	return 0;
 }

@@ -15,7 +15,7 @@
 
 #define STATE_FILE   "state.json"
 #define STATE_FIFO   "exec.fifo"
-#define STATE_DONE   "exec.done"   /* the init writes one byte here right before execve */
+#define STATE_DONE   "exec.done"   /* a socket: `start` learns from it that execve came */
 #define STATE_OWNED  "owned.json"  /* what the ID owns, recorded before it exists */
 #define STATE_CONFIG "config.json" /* the bundle's config.json as create read it */
 
@@ -60,6 +60,14 @@ struct state_owned {
 	uint64_t start_time;
 	json_t *tree; /* freed with the record */
 };
+
+/* exec.done, a SOCK_SEQPACKET socket: `create` binds it and hands the listening end to the
+ * init, which accepts the connection `start` made before waking it, writes one sync frame on
+ * it right before execve (close-on-exec), and so tells `start` that the program runs. A socket,
+ * not a second fifo: the init then holds no file of the state dir but exec.fifo. */
+int state_done_listen(int dirfd, int *ret_fd, ocirun_error_t *err);
+/* Connect to exec.done; ECONNREFUSED when no init listens any more. */
+int state_done_connect(int dirfd, int *ret_fd, ocirun_error_t *err);
 
 /* Open (creating when needed, mode 0700) the state root. */
 int state_root_open(const char *root, int *ret_fd, ocirun_error_t *err);

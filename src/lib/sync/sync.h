@@ -44,12 +44,12 @@
  *     <-------------------------------------- PID(process pid); the intermediate exits
  *   GO -------------------------------------->
  *     <-------------------------------------- CONSOLE + fd       [o: process.terminal]
- *     <-------------------------------------- SECCOMP_FD + fd    [o]
+ *     <-------------------------------------- SECCOMP_FD + fd    [o: to the seccomp agent]
  *     <-------------------------------------- (EOF at execve)
  *
  * At any step either side may send ERROR(errno, message) instead and _exit; the
  * init may send LOG(level, text) at any time. After READY in create mode the
- * runtime is gone: the init tells `start` through the exec.done fifo, with one
+ * runtime is gone: the init tells `start` through the exec.done socket (state.h), with one
  * frame of this encoding (sync_encode): EXECED right before execve, or ERROR. */
 #ifndef OCIRUN_SYNC_H
 #define OCIRUN_SYNC_H
