@@ -23,7 +23,6 @@ IMG=localhost/busybox:latest
 # TAP TODO with the reason (still FAIL in the table), so that they are seen
 # without turning `make test` red. Remove an entry when its row passes.
 declare -A KNOWN_GAPS=(
-	[podman-rootless/cgroupfs/limits/ocirun]="ocirun finds no cgroup it can create where runc does (docs/systemd.md)"
 )
 TMO=120 # seconds for one client command
 C_OUT="$(mktemp)"
