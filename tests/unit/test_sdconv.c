@@ -252,6 +252,64 @@ TEST(value_types)
 	CHECK(sd_parse_value("A", "int16 -32768", &x, &err) == 0 && x.v.i == -32768);
 }
 
+/* The pairs of DeviceAllow joined as "path perms;..." */
+static char *allow_list(const struct sd_props *p)
+{
+	const struct sd_prop *x = find(p, "DeviceAllow");
+	static char buf[512];
+
+	buf[0] = 0;
+	for (size_t i = 0; x && i + 1 < x->n_pairs; i += 2)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s %s;", x->pairs[i],
+			 x->pairs[i + 1]);
+	return buf;
+}
+
+#define DEV(al, t, ma, mi, acc)                                                                              \
+	{                                                                                                    \
+		.allow = al, .type = t, .has_major = true, .major = ma, .has_minor = true, .minor = mi,      \
+		.access = acc                                                                                \
+	}
+
+TEST(device_props)
+{
+	ocirun_error_t err = {0};
+	struct sd_props p = {0};
+	/* what `ocirun spec` and runc's defaults give: deny all, then allow lists */
+	struct oci_device_cgroup rules[] = {
+	    DEV(false, "a", -1, -1, "rwm"), DEV(true, "c", 1, 3, "rw"),     DEV(true, "c", 1, 3, "m"),
+	    DEV(true, "c", -1, -1, "m"),    DEV(true, "c", 136, -1, "rwm"), DEV(true, "b", 8, 0, "r"),
+	    DEV(true, "c", -1, 5, "rw"),    DEV(true, "c", 10, 200, "rwm"), DEV(false, "c", 10, 200, "w"),
+	};
+
+	CHECK(sd_device_props(rules, 0, &p, &err) == 0 && p.n == 0); /* no rules: no properties */
+	CHECK(sd_device_props(rules, 9, &p, &err) == 0);
+	CHECK(find(&p, "DevicePolicy") && strcmp(find(&p, "DevicePolicy")->v.s, "strict") == 0);
+	/* sorted by major:minor, "*:5" left out (systemd has no form for it), 10:200 lost its w */
+	CHECK_STR(allow_list(&p),
+		  "char-* m;/dev/char/1:3 rwm;/dev/block/8:0 r;/dev/char/10:200 rm;char-136 rwm;");
+	sd_props_clear(&p);
+
+	/* allow all (a privileged container): policy auto, no entries */
+	struct oci_device_cgroup all[] = {DEV(false, "a", -1, -1, "rwm"), DEV(true, NULL, -1, -1, "rwm")};
+	CHECK(sd_device_props(all, 2, &p, &err) == 0);
+	CHECK(strcmp(find(&p, "DevicePolicy")->v.s, "auto") == 0 && find(&p, "DeviceAllow")->n_pairs == 0);
+	sd_props_clear(&p);
+
+	/* a deny list: strict with no entries (the eBPF program written next replaces systemd's) */
+	struct oci_device_cgroup deny[] = {DEV(true, "a", -1, -1, "rwm"), DEV(false, "b", 8, 0, "w")};
+	CHECK(sd_device_props(deny, 2, &p, &err) == 0);
+	CHECK(strcmp(find(&p, "DevicePolicy")->v.s, "strict") == 0 && find(&p, "DeviceAllow")->n_pairs == 0);
+	sd_props_clear(&p);
+
+	/* a hole in a wildcard entry: the v1 cgroup cannot, and neither can systemd */
+	struct oci_device_cgroup hole[] = {DEV(false, "a", -1, -1, "rwm"), DEV(true, "c", 4, -1, "rwm"),
+					   DEV(false, "c", 4, 1, "w")};
+	CHECK(sd_device_props(hole, 3, &p, &err) < 0);
+	CHECK_CONTAINS(err.msg, "linux.resources.devices");
+	sd_props_clear(&p);
+}
+
 int main(void)
 {
 	RUN(path_three_parts);
@@ -264,5 +322,6 @@ int main(void)
 	RUN(annotations);
 	RUN(annotation_errors);
 	RUN(value_types);
+	RUN(device_props);
 	return UNIT_END();
 }

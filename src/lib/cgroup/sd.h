@@ -21,7 +21,9 @@ struct sd_unit {
 };
 
 /* One unit property in D-Bus terms. Types: 'b' 's' 'i' 'u' 'x' 't' 'd',
- * 'y' for "ay" (bytes) and 'U' for "au" (one uint32 in u). */
+ * 'y' for "ay" (bytes), 'U' for "au" (one uint32 in u) and 'A' for DeviceAllow's
+ * "a(ss)" (pairs: path, permissions; sent empty first, which clears the unit's list,
+ * then with the pairs, as runc does). */
 struct sd_prop {
 	char *name;
 	char type;
@@ -34,6 +36,8 @@ struct sd_prop {
 	} v;
 	uint8_t *bytes;
 	size_t n_bytes;
+	char **pairs; /* 'A': path, perms, path, perms... */
+	size_t n_pairs;
 };
 
 struct sd_props {
@@ -54,6 +58,13 @@ uint64_t sd_cpu_quota_per_sec(int64_t *quota, uint64_t period);
 int sd_range_to_bits(const char *s, uint8_t **ret, size_t *ret_n, ocirun_error_t *err);
 /* The resources systemd knows as unit properties, converted as runc does. */
 int sd_resource_props(const struct oci_resources *r, struct sd_props *p, ocirun_error_t *err);
+/* DevicePolicy and DeviceAllow from the device rules (runc's conversion): the rules are replayed
+ * as the v1 device cgroup would (a wildcard rule resets, later rules add or remove access); an
+ * allow-all list gives DevicePolicy=auto and no DeviceAllow; an allow list gives "strict" and
+ * one entry per rule ("/dev/char/1:3", "char-136", "block-*"); a deny list, which systemd
+ * cannot express, gives "strict" with no entries (the eBPF program written after the unit is
+ * what enforces the rules in every case; systemd's must not deny more). No rules: nothing. */
+int sd_device_props(const struct oci_device_cgroup *rules, size_t n, struct sd_props *p, ocirun_error_t *err);
 /* org.systemd.property.<Name> annotations; "...Sec" becomes "...USec" (value x 1e6). */
 int sd_annotation_props(const struct oci_map *annotations, struct sd_props *p, ocirun_error_t *err);
 /* Parse one annotation value (GVariant text: true, 42, uint64 42, @t 42, 'str', "str", 1.5). */

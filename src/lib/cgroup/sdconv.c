@@ -186,6 +186,15 @@ int sd_range_to_bits(const char *s, uint8_t **ret, size_t *ret_n, ocirun_error_t
 	return 0;
 }
 
+static void free_pairs(struct sd_prop *x)
+{
+	for (size_t i = 0; i < x->n_pairs; i++)
+		free(x->pairs[i]);
+	free(x->pairs);
+	x->pairs = NULL;
+	x->n_pairs = 0;
+}
+
 struct sd_prop *sd_props_add(struct sd_props *p, const char *name, char type)
 {
 	struct sd_prop *x;
@@ -199,6 +208,7 @@ struct sd_prop *sd_props_add(struct sd_props *p, const char *name, char type)
 			free(x->bytes);
 			x->bytes = NULL;
 			x->n_bytes = 0;
+			free_pairs(x);
 			memset(&x->v, 0, sizeof(x->v));
 			x->type = type;
 			return x;
@@ -226,6 +236,7 @@ void sd_props_clear(struct sd_props *p)
 		if (p->v[i].type == 's')
 			free(p->v[i].v.s);
 		free(p->v[i].bytes);
+		free_pairs(&p->v[i]);
 	}
 	free(p->v);
 	p->v = NULL;
@@ -304,6 +315,168 @@ int sd_resource_props(const struct oci_resources *r, struct sd_props *p, ocirun_
 					      : (uint64_t)r->pids->limit);
 	if (r->block_io && r->block_io->has_weight && r->block_io->weight != 0)
 		add_u64(p, "IOWeight", cg_blkio_to_io_weight(r->block_io->weight));
+	return sd_device_props(r->devices, r->n_devices, p, err);
+}
+
+/* ---- devices: the v1 device cgroup's list, replayed ---- */
+
+enum { DEV_R = 1, DEV_W = 2, DEV_M = 4 };
+
+struct dev_entry {
+	char type;            /* 'b' or 'c' */
+	int64_t major, minor; /* -1: any */
+	unsigned perms;
+};
+
+struct dev_list {
+	bool default_allow; /* a deny list: entries are exceptions that deny */
+	struct dev_entry *v;
+	size_t n;
+};
+
+static int perms_of(const char *access, unsigned *ret, ocirun_error_t *err)
+{
+	unsigned m = 0;
+
+	for (const char *a = access && *access ? access : "rwm"; *a; a++) {
+		const char *c = strchr("rwm", *a);
+		if (!c)
+			return oerr_msg(err, EINVAL, "linux.resources.devices: access \"%s\": not r, w or m",
+					access);
+		m |= 1u << (c - "rwm");
+	}
+	*ret = m;
+	return 0;
+}
+
+static struct dev_entry *dev_find(struct dev_list *l, const struct dev_entry *e)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].type == e->type && l->v[i].major == e->major && l->v[i].minor == e->minor)
+			return &l->v[i];
+	return NULL;
+}
+
+/* An exception of the list's kind: add its access to the entry of the same node. */
+static void dev_add(struct dev_list *l, const struct dev_entry *e)
+{
+	struct dev_entry *x = dev_find(l, e);
+
+	if (x) {
+		x->perms |= e->perms;
+		return;
+	}
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	l->v[l->n++] = *e;
+}
+
+/* A rule against the list's kind takes access away from the exact entry; the v1 cgroup cannot
+ * punch a hole in a wider wildcard entry, and neither can this. */
+static int dev_remove(struct dev_list *l, const struct dev_entry *e, ocirun_error_t *err)
+{
+	const struct dev_entry wide[] = {
+	    {e->type, -1, e->minor, 0}, {e->type, e->major, -1, 0}, {e->type, -1, -1, 0}};
+	struct dev_entry *x;
+
+	for (size_t i = 0; i < 3; i++) {
+		if (wide[i].major == e->major && wide[i].minor == e->minor)
+			continue;
+		x = dev_find(l, &wide[i]);
+		if (x && (x->perms & e->perms))
+			return oerr_msg(err, EINVAL,
+					"linux.resources.devices: a rule for %c %" PRId64 ":%" PRId64
+					" inside a wider wildcard rule cannot be expressed for systemd",
+					e->type, e->major, e->minor);
+	}
+	x = dev_find(l, e);
+	if (x && !(x->perms &= ~e->perms))
+		*x = l->v[--l->n];
+	return 0;
+}
+
+static int dev_replay(const struct oci_device_cgroup *rules, size_t n, struct dev_list *l,
+		      ocirun_error_t *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct oci_device_cgroup *d = &rules[i];
+		char t = d->type && *d->type ? d->type[0] : 'a';
+		struct dev_entry e = {.type = t,
+				      .major = d->has_major && d->major >= 0 ? d->major : -1,
+				      .minor = d->has_minor && d->minor >= 0 ? d->minor : -1};
+
+		if (perms_of(d->access, &e.perms, err) < 0)
+			return oerr_ret(err);
+		if (t == 'a') { /* all devices: the list starts again */
+			free(l->v);
+			*l = (struct dev_list){.default_allow = d->allow};
+			continue;
+		}
+		if (t != 'b' && t != 'c')
+			return oerr_msg(err, EINVAL, "linux.resources.devices: type \"%s\": not a, b or c",
+					d->type);
+		if (d->allow != l->default_allow)
+			dev_add(l, &e);
+		else if (dev_remove(l, &e, err) < 0)
+			return oerr_ret(err);
+	}
+	return 0;
+}
+
+static int dev_cmp(const void *a, const void *b)
+{
+	const struct dev_entry *x = a, *y = b;
+
+	if (x->major != y->major)
+		return x->major < y->major ? -1 : 1;
+	if (x->minor != y->minor)
+		return x->minor < y->minor ? -1 : 1;
+	return x->type - y->type;
+}
+
+/* One DeviceAllow entry: /dev/{char,block}/M:m, {char,block}-M, {char,block}-*; "*:m" has no
+ * systemd form and is left to the eBPF program (runc warns and skips it too). */
+static void dev_allow_entry(struct sd_prop *x, const struct dev_entry *e)
+{
+	const char *group = e->type == 'b' ? "block" : "char";
+	char perms[4] = {0}, *path;
+	size_t k = 0;
+
+	if (e->major < 0 && e->minor >= 0)
+		return;
+	if (e->major < 0)
+		path = xasprintf("%s-*", group);
+	else if (e->minor < 0)
+		path = xasprintf("%s-%" PRId64, group, e->major);
+	else
+		path = xasprintf("/dev/%s/%" PRId64 ":%" PRId64, group, e->major, e->minor);
+	for (unsigned b = 0; b < 3; b++)
+		if (e->perms & (1u << b))
+			perms[k++] = "rwm"[b];
+	x->pairs = xrealloc(x->pairs, (x->n_pairs + 2) * sizeof(*x->pairs));
+	x->pairs[x->n_pairs++] = path;
+	x->pairs[x->n_pairs++] = xstrdup(perms);
+}
+
+int sd_device_props(const struct oci_device_cgroup *rules, size_t n, struct sd_props *p, ocirun_error_t *err)
+{
+	struct dev_list l = {0};
+	struct sd_prop *x;
+
+	if (n == 0)
+		return 0;
+	if (dev_replay(rules, n, &l, err) < 0) {
+		free(l.v);
+		return oerr_ret(err);
+	}
+	x = sd_props_add(p, "DevicePolicy", 's');
+	x->v.s = xstrdup(l.default_allow && l.n == 0 ? "auto" : "strict");
+	x = sd_props_add(p, "DeviceAllow", 'A');
+	if (!l.default_allow) {
+		qsort(l.v, l.n, sizeof(*l.v), dev_cmp);
+		for (size_t i = 0; i < l.n; i++)
+			dev_allow_entry(x, &l.v[i]);
+	}
+	free(l.v);
 	return 0;
 }
 

@@ -168,6 +168,30 @@ int sd_manager_cgroup(sd_conn_t *c, char **ret, ocirun_error_t *err)
 	return 0;
 }
 
+/* DeviceAllow "a(ss)": an empty list first, which clears what the unit has (an update must not
+ * add to the old list), then the entries; m has the (sv) of the first one open. */
+static int append_device_allow(sd_bus_message *m, const struct sd_prop *p)
+{
+	int r;
+
+	if ((r = sd.sd_bus_message_append(m, "v", "a(ss)", 0)) < 0 ||
+	    (r = sd.sd_bus_message_close_container(m)) < 0)
+		return r;
+	if (p->n_pairs == 0)
+		return 0;
+	if ((r = sd.sd_bus_message_open_container(m, 'r', "sv")) < 0 ||
+	    (r = sd.sd_bus_message_append(m, "s", p->name)) < 0 ||
+	    (r = sd.sd_bus_message_open_container(m, 'v', "a(ss)")) < 0 ||
+	    (r = sd.sd_bus_message_open_container(m, 'a', "(ss)")) < 0)
+		return r;
+	for (size_t i = 0; i + 1 < p->n_pairs; i += 2)
+		if ((r = sd.sd_bus_message_append(m, "(ss)", p->pairs[i], p->pairs[i + 1])) < 0)
+			return r;
+	if ((r = sd.sd_bus_message_close_container(m)) < 0 || (r = sd.sd_bus_message_close_container(m)) < 0)
+		return r;
+	return sd.sd_bus_message_close_container(m);
+}
+
 static int append_prop(sd_bus_message *m, const struct sd_prop *p)
 {
 	static const char sig[] = {
@@ -188,6 +212,8 @@ static int append_prop(sd_bus_message *m, const struct sd_prop *p)
 		if ((r = sd.sd_bus_message_append(m, "v", "au", 1, (uint32_t)p->v.u)) < 0)
 			return r;
 		return sd.sd_bus_message_close_container(m);
+	case 'A':
+		return append_device_allow(m, p);
 	default:
 		if ((unsigned char)p->type >= sizeof(sig) || !sig[(unsigned char)p->type])
 			return -EINVAL;

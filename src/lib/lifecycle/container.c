@@ -324,36 +324,60 @@ static int make_cgroup(struct creation *c, ocirun_error_t *err)
 	return 0;
 }
 
-static int make_state(struct creation *c, ocirun_error_t *err)
+/* The state dir of a new container, for create, run and restore: the ID taken by an exclusive
+ * mkdir, locked, state.json in the creating phase and the config copy, both written before the
+ * cgroup exists so that a create killed halfway leaves a record that `delete --force` can clean
+ * up from. */
+int state_begin(const struct state_begin *b, struct state_begun *ret, ocirun_error_t *err)
 {
-	if (state_root_open(c->ctx->root, &c->root_fd, err) < 0 ||
-	    state_dir_create(c->root_fd, c->o->id, &c->dirfd, err) < 0)
+	if (state_root_open(b->ctx->root, &ret->root_fd, err) < 0 ||
+	    state_dir_create(ret->root_fd, b->id, &ret->dirfd, err) < 0)
 		return oerr_ret(err);
-	c->dir_made = true;
+	ret->dir_made = true;
 	fault_point("create-state-dir");
-	if (state_lock(c->dirfd, err) < 0)
+	if (state_lock(ret->dirfd, err) < 0)
 		return oerr_ret(err);
-	c->st = (struct container_state){
-	    .oci_version = c->spec->oci_version,
-	    .id = (char *)c->o->id,
-	    .bundle = c->bundle,
-	    .rootfs = c->rootfs,
+	*ret->st = (struct container_state){
+	    .oci_version = b->spec->oci_version,
+	    .id = (char *)b->id,
+	    .bundle = (char *)b->bundle,
+	    .rootfs = (char *)b->rootfs,
 	    .created = state_now_rfc3339(),
 	    .owner = "",
 	    .phase = PHASE_CREATING,
-	    .annotations = c->spec->annotations,
-	    .systemd_cgroup = c->ctx->systemd_cgroup,
-	    .no_pivot = c->o->no_pivot,
-	    .no_new_keyring = c->o->no_new_keyring,
-	    .terminal = c->spec->process->terminal,
+	    .annotations = b->spec->annotations,
+	    .systemd_cgroup = b->ctx->systemd_cgroup,
+	    .no_pivot = b->no_pivot,
+	    .no_new_keyring = b->no_new_keyring,
+	    .terminal = b->spec->process && b->spec->process->terminal,
 	    .creator_pid = getpid(),
 	    .creator_start_time = proc_start_time(getpid()),
 	};
-	/* Written before the cgroup exists so that a create killed halfway
-	 * leaves a record that `delete --force` can clean up from. */
-	if (state_write(c->dirfd, &c->st, err) < 0 ||
-	    state_config_write(c->dirfd, c->config_text, c->config_len, err) < 0)
+	if (state_write(ret->dirfd, ret->st, err) < 0 ||
+	    state_config_write(ret->dirfd, b->config_text, b->config_len, err) < 0)
 		return oerr_ret(err);
+	return 0;
+}
+
+static int make_state(struct creation *c, ocirun_error_t *err)
+{
+	struct state_begin b = {.ctx = c->ctx,
+				.id = c->o->id,
+				.spec = c->spec,
+				.bundle = c->bundle,
+				.rootfs = c->rootfs,
+				.config_text = c->config_text,
+				.config_len = c->config_len,
+				.no_pivot = c->o->no_pivot,
+				.no_new_keyring = c->o->no_new_keyring};
+	struct state_begun r = {.root_fd = -1, .dirfd = -1, .st = &c->st};
+	int ret = state_begin(&b, &r, err);
+
+	c->root_fd = r.root_fd;
+	c->dirfd = r.dirfd;
+	c->dir_made = r.dir_made;
+	if (ret < 0)
+		return ret;
 	if (make_cgroup(c, err) < 0 || state_write(c->dirfd, &c->st, err) < 0)
 		return oerr_ret(err);
 	fault_point("create-cgroup");

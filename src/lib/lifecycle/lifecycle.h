@@ -173,6 +173,25 @@ void hooks_run_warn(const struct oci_hook *h, size_t n, const char *kind, const 
 /* The device cgroup rules of a container (create, restore): the config's, the defaults, linux.devices. */
 struct oci_device_cgroup *device_rules(const struct oci_spec *s, size_t *ret_n);
 
+/* A new container's state dir (create, run, restore): the ID taken by an exclusive mkdir,
+ * locked, state.json (phase creating) and the config copy written. ret's fds and dir_made are
+ * set as far as it got, also on failure, for the caller's cleanup; ret->st is filled. */
+struct state_begin {
+	const struct ocirun_ctx *ctx;
+	const char *id;
+	const struct oci_spec *spec;
+	const char *bundle, *rootfs;
+	const char *config_text;
+	size_t config_len;
+	bool no_pivot, no_new_keyring;
+};
+struct state_begun {
+	int root_fd, dirfd;
+	bool dir_made;
+	struct container_state *st;
+};
+int state_begin(const struct state_begin *b, struct state_begun *ret, ocirun_error_t *err);
+
 /* Container status from state + liveness + fifo + cgroup freezer. */
 const char *container_status(int dirfd, const struct container_state *st);
 

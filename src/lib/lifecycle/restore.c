@@ -165,18 +165,31 @@ static int save_cgroup(struct restoring *c, bool made, ocirun_error_t *err)
 	return state_owned_write(c->dirfd, &own, err);
 }
 
+/* The config's resources with runc's device rules (*rules, to free). */
+static void resources(const struct restoring *c, struct oci_resources *res, struct oci_device_cgroup **rules)
+{
+	const struct oci_linux *l = c->spec->linux_;
+
+	*res = (struct oci_resources){0};
+	if (l && l->resources)
+		*res = *l->resources;
+	*rules = device_rules(c->spec, &res->n_devices);
+	res->devices = *rules;
+}
+
+/* cgroupfs: the dirs with their limits, now. The systemd driver: the unit's properties now, the
+ * scope itself once CRIU runs (criu_started), with CRIU as its first process. */
 static int make_cgroup(struct restoring *c, ocirun_error_t *err)
 {
 	const struct oci_linux *l = c->spec->linux_;
-	struct cgroup_opts co = {
-	    .id = c->o->id, .path = l ? l->cgroups_path : NULL, .systemd = c->ctx->systemd_cgroup};
-	struct oci_resources res = {0};
+	struct cgroup_opts co = {.id = c->o->id,
+				 .path = l ? l->cgroups_path : NULL,
+				 .systemd = c->ctx->systemd_cgroup,
+				 .annotations = &c->spec->annotations};
+	struct oci_resources res;
 	_cleanup_free_ struct oci_device_cgroup *rules = NULL;
 
-	if (l && l->resources)
-		res = *l->resources;
-	rules = device_rules(c->spec, &res.n_devices);
-	res.devices = rules;
+	resources(c, &res, &rules);
 	if (cgroup_plan(&co, &c->cg, err) < 0)
 		return oerr_ret(err);
 	if (save_cgroup(c, false, err) < 0) {
@@ -184,37 +197,43 @@ static int make_cgroup(struct restoring *c, ocirun_error_t *err)
 		c->cg = NULL;
 		return oerr_ret(err);
 	}
-	if (cgroup_make(c->cg, false, &res, err) < 0 || save_cgroup(c, true, err) < 0)
+	if (cgroup_make(c->cg, false, &res, err) < 0 || save_cgroup(c, !cgroup_pending(c->cg), err) < 0)
+		return oerr_ret(err);
+	return 0;
+}
+
+/* CRIU (and so the tree it restores) in the container's cgroup: the systemd driver's scope is
+ * made now with CRIU's pid in it, as runc does; a cgroupfs cgroup is entered. */
+static int enter_cgroup(struct restoring *c, pid_t criu_pid, ocirun_error_t *err)
+{
+	struct oci_resources res;
+	_cleanup_free_ struct oci_device_cgroup *rules = NULL;
+
+	if (!cgroup_pending(c->cg))
+		return cgroup_enter(c->cg, criu_pid, err);
+	resources(c, &res, &rules);
+	if (cgroup_start(c->cg, criu_pid, &res, err) < 0 || save_cgroup(c, true, err) < 0)
 		return oerr_ret(err);
 	return 0;
 }
 
 static int make_state(struct restoring *c, ocirun_error_t *err)
 {
-	if (state_root_open(c->ctx->root, &c->root_fd, err) < 0 ||
-	    state_dir_create(c->root_fd, c->o->id, &c->dirfd, err) < 0)
-		return oerr_ret(err);
-	c->dir_made = true;
-	if (state_lock(c->dirfd, err) < 0)
-		return oerr_ret(err);
-	c->st = (struct container_state){
-	    .oci_version = c->spec->oci_version,
-	    .id = (char *)c->o->id,
-	    .bundle = c->bundle,
-	    .rootfs = c->rootfs,
-	    .created = state_now_rfc3339(),
-	    .owner = "",
-	    .phase = PHASE_CREATING,
-	    .annotations = c->spec->annotations,
-	    .systemd_cgroup = c->ctx->systemd_cgroup,
-	    .no_pivot = c->o->no_pivot,
-	    .terminal = c->spec->process && c->spec->process->terminal,
-	    .creator_pid = getpid(),
-	    .creator_start_time = proc_start_time(getpid()),
-	};
-	if (state_write(c->dirfd, &c->st, err) < 0 ||
-	    state_config_write(c->dirfd, c->config_text, c->config_len, err) < 0 || make_cgroup(c, err) < 0 ||
-	    state_write(c->dirfd, &c->st, err) < 0)
+	struct state_begin b = {.ctx = c->ctx,
+				.id = c->o->id,
+				.spec = c->spec,
+				.bundle = c->bundle,
+				.rootfs = c->rootfs,
+				.config_text = c->config_text,
+				.config_len = c->config_len,
+				.no_pivot = c->o->no_pivot};
+	struct state_begun r = {.root_fd = -1, .dirfd = -1, .st = &c->st};
+	int ret = state_begin(&b, &r, err);
+
+	c->root_fd = r.root_fd;
+	c->dirfd = r.dirfd;
+	c->dir_made = r.dir_made;
+	if (ret < 0 || make_cgroup(c, err) < 0 || state_write(c->dirfd, &c->st, err) < 0)
 		return oerr_ret(err);
 	return 0;
 }
@@ -244,7 +263,7 @@ static int criu_started(pid_t criu_pid, void *data, ocirun_error_t *err)
 	_cleanup_free_ char *text = NULL, *path = xasprintf("/proc/%d/cgroup", (int)criu_pid);
 	size_t len;
 
-	if (cgroup_enter(c->cg, criu_pid, err) < 0 || read_file(path, &text, &len, err) < 0)
+	if (enter_cgroup(c, criu_pid, err) < 0 || read_file(path, &text, &len, err) < 0)
 		return oerr_ret(err);
 	for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		char *ctrl = strchr(l, ':'), *p = ctrl ? strchr(ctrl + 1, ':') : NULL;

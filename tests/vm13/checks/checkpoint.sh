@@ -19,8 +19,14 @@ cr_bundle() { # DIR [shell script for the container]
 		"$d/config.json" >"$d/c" && mv "$d/c" "$d/config.json"
 }
 
-cr_rt() { # RUNTIME ARGS...: the runtime with its own state root
-	"${CR_BIN[$CR_RT]}" --root "$CR_DIR/state-$CR_RT" "$@"
+CR_GLOBAL=() # global options of the scenario (--systemd-cgroup)
+cr_rt() { # ARGS...: the runtime with its own state root
+	"${CR_BIN[$CR_RT]}" --root "$CR_DIR/state-$CR_RT" "${CR_GLOBAL[@]}" "$@"
+}
+cr_cfg() { # BUNDLE JQ [jq args]: edit the bundle's config.json
+	local b="$1" f="$2"
+	shift 2
+	jq "$@" "$f" "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
 }
 
 cr_status() { cr_rt state "$1" 2>/dev/null | jq -r .status; }
@@ -203,15 +209,315 @@ cr_bad_input() {
 	check "$t: stopped container's image dir holds no dump" sh -c "! ls $CR_DIR/$t-img3/*.img 2>/dev/null | grep -q ."
 }
 
+
+# A --console-socket receiver that takes every pty master it is sent (one at run, one at restore)
+# and appends what each one reads to OUT.
+CR_RECV="$CR_DIR/recvtty.py"
+cr_recvtty() { # SOCKET OUT: started in the background, its pid in CR_RECV_PID
+	rm -f "$1" "$2"
+	python3 "$CR_RECV" "$1" "$2" &
+	CR_RECV_PID=$!
+	local i
+	for i in $(seq 1 30); do [ -S "$1" ] && return 0; sleep 0.5; done
+	return 1
+}
+# The counter's numbers seen on a tty (CRLF) are lines of their own once \r is gone.
+cr_tty_has() { tr -d '\r' <"$1" 2>/dev/null | grep -qx "$2"; }
+
+# 3 (terminal): a counter with process.terminal, its pty master at a console socket; checkpoint;
+# restore with --console-socket: CRIU makes a new pty pair, the master reaches the socket and the
+# counter's output continues on it.
+cr_tty() {
+	local t="$CR_RT" b="$CR_DIR/$CR_RT-c4" img="$CR_DIR/$CR_RT-img4" sock="$CR_DIR/$CR_RT-tty.sock"
+	local out="$CR_DIR/$CR_RT-tty.out" n1 n2
+	cr_bundle "$b" && cr_cfg "$b" '.process.terminal=true' || {
+		fail "$t: tty bundle"
+		return
+	}
+	cr_recvtty "$sock" "$out" || {
+		fail "$t: console socket receiver" "no $sock"
+		return
+	}
+	if ! cr_rt run -d --console-socket "$sock" -b "$b" c4 </dev/null >"$CR_OUT" 2>&1 || ! cr_wait_count c4 3; then
+		fail "$t: tty counter runs" "$(cat "$CR_OUT")"
+		cr_rt delete -f c4 >/dev/null 2>&1
+		kill "$CR_RECV_PID"
+		return
+	fi
+	if cr_rt checkpoint --image-path "$img" c4 >"$CR_OUT" 2>&1; then
+		ok "$t: checkpoint of a container with a terminal"
+	else
+		fail "$t: checkpoint of a container with a terminal" "$(cat "$CR_OUT")" "$(grep -m3 Error "$img/dump.log" 2>/dev/null)"
+		cr_rt delete -f c4 >/dev/null 2>&1
+		kill "$CR_RECV_PID"
+		return
+	fi
+	n1="$(cr_count c4)"
+	cr_tty_has "$out" "$n1" && ok "$t: the tty's output reached the console socket before" ||
+		fail "$t: the tty's output reached the console socket before" "$(tr -d '\r' <"$out" | tail -n3 | tr '\n' ' ')"
+	if cr_rt restore -d --console-socket "$sock" -b "$b" --image-path "$img" c4 </dev/null >"$CR_OUT" 2>&1; then
+		ok "$t: restore -d --console-socket"
+	else
+		fail "$t: restore -d --console-socket" "$(cat "$CR_OUT")" "$(grep -m3 Error "$img/restore.log" 2>/dev/null)"
+		kill "$CR_RECV_PID"
+		return
+	fi
+	n2="$(cr_next_count c4 "$n1")"
+	if [ "$n2" -gt "$n1" ] && [ "$n2" -le $((n1 + 3)) ]; then
+		ok "$t: the tty counter continues after restore ($n1 -> $n2)"
+	else
+		fail "$t: the tty counter continues after restore" "before $n1, first after $n2"
+	fi
+	sleep 2
+	if cr_tty_has "$out" "$((n1 + 1))" || cr_tty_has "$out" "$((n1 + 2))"; then
+		ok "$t: the restored tty's output reaches the console socket"
+	else
+		fail "$t: the restored tty's output reaches the console socket" "$(tr -d '\r' <"$out" | tail -n3 | tr '\n' ' ')"
+	fi
+	cr_rt delete -f c4 >/dev/null 2>&1
+	kill "$CR_RECV_PID" 2>/dev/null
+}
+
+cr_unit_gone() { # UNIT: not loaded within 20 s
+	local i
+	for i in $(seq 1 20); do
+		[ -z "$(systemctl list-units --all --no-legend "$1" 2>/dev/null)" ] && return 0
+		sleep 1
+	done
+	return 1
+}
+
+# 4: memory and pids limits with the systemd driver: checkpoint stops the scope; the restored
+# container is back in a scope of the same name with its limits (systemctl show and memory.max).
+cr_systemd() {
+	local t="$CR_RT" b="$CR_DIR/$CR_RT-c5" img="$CR_DIR/$CR_RT-img5" unit="crtest-$CR_RT-c5.scope"
+	local cg="/sys/fs/cgroup/system.slice/crtest-$CR_RT-c5.scope" n1 n2 pid
+	CR_GLOBAL=(--systemd-cgroup)
+	cr_bundle "$b" && cr_cfg "$b" '.linux.cgroupsPath=$p | .linux.resources.memory.limit=67108864 |
+		.linux.resources.pids.limit=50' --arg p "system.slice:crtest:$t-c5" || {
+		fail "$t: systemd bundle"
+		CR_GLOBAL=()
+		return
+	}
+	if ! cr_start c5 || ! cr_wait_count c5 3; then
+		fail "$t: counter in a systemd scope runs" "$(cat "$CR_DIR/$t-c5.out" 2>/dev/null)"
+		cr_rt delete -f c5 >/dev/null 2>&1
+		CR_GLOBAL=()
+		return
+	fi
+	check "$t: $unit active before the checkpoint" systemctl is-active "$unit"
+	if cr_rt checkpoint --image-path "$img" c5 >"$CR_OUT" 2>&1; then
+		ok "$t: checkpoint with the systemd driver"
+	else
+		fail "$t: checkpoint with the systemd driver" "$(cat "$CR_OUT")" "$(grep -m3 Error "$img/dump.log" 2>/dev/null)"
+		cr_rt delete -f c5 >/dev/null 2>&1
+		CR_GLOBAL=()
+		return
+	fi
+	check "$t: the scope is gone after checkpoint" cr_unit_gone "$unit"
+	n1="$(cr_count c5)"
+	exec 9> >(exec cat >/dev/null)
+	if cr_rt restore -d -b "$b" --image-path "$img" c5 <&7 >&9 2>"$CR_OUT"; then
+		ok "$t: restore -d with the systemd driver"
+		# at once: the checks below take seconds under TCG
+		n2="$(cr_next_count c5 "$n1")"
+	else
+		fail "$t: restore -d with the systemd driver" "$(cat "$CR_OUT")" "$(grep -m3 Error "$img/restore.log" 2>/dev/null)"
+		CR_GLOBAL=()
+		return
+	fi
+	if [ "$n2" -gt "$n1" ] && [ "$n2" -le $((n1 + 3)) ]; then
+		ok "$t: the counter in the scope continues ($n1 -> $n2)"
+	else
+		fail "$t: the counter in the scope continues" "before $n1, first after $n2"
+	fi
+	pid="$(cr_rt state c5 | jq -r .pid)"
+	check "$t: restored: $unit active" systemctl is-active "$unit"
+	check "$t: restored init ($pid) in the scope" grep -q "/system.slice/$unit\$" "/proc/$pid/cgroup"
+	check "$t: restored scope: MemoryMax 67108864, TasksMax 50 (systemctl show)" \
+		test "$(systemctl show -P MemoryMax "$unit") $(systemctl show -P TasksMax "$unit")" = "67108864 50"
+	check "$t: restored scope: memory.max 67108864, pids.max 50 (cgroup)" \
+		test "$(cat "$cg/memory.max") $(cat "$cg/pids.max")" = "67108864 50"
+	cr_rt delete -f c5 >/dev/null 2>&1
+	check "$t: delete leaves no unit" cr_unit_gone "$unit"
+	CR_GLOBAL=()
+}
+
+# 5: podman (rootful, its default systemd driver) with the runtime by path: checkpoint, restore,
+# then checkpoint --export and restore --import under a new name. The counter's numbers are read
+# from podman logs: "continues" means the last number grew past the one at the checkpoint and
+# "1" was written once (no restart from zero).
+CR_IMG=localhost/busybox:latest
+CR_COUNTER='i=0; while true; do i=$((i+1)); echo $i; sleep 1; done'
+crp() { timeout 180 podman "$@"; }
+crp_last() { crp logs "$1" 2>/dev/null | tail -n1; }
+crp_wait_past() { # NAME N: the last number of NAME's log goes past N (60 s)
+	local i v
+	for i in $(seq 1 60); do
+		v="$(crp_last "$1")"
+		[ -n "$v" ] && [ "$v" -gt "$2" ] 2>/dev/null && return 0
+		sleep 1
+	done
+	return 1
+}
+cr_podman_load() {
+	crp image exists "$CR_IMG" && return 0
+	local out ref
+	out="$(crp load -i "$VM13_IMAGE")" || return 1
+	ref="$(echo "$out" | sed -n 's/^Loaded image[^:]*: //p' | head -n1)"
+	crp image exists "$CR_IMG" || crp tag "$ref" "$CR_IMG"
+}
+cr_podman_log() { # NAME: CRIU's lines about mounts and fds 0-2 in the dump log (--keep)
+	local d
+	d="$(crp inspect -f '{{.StaticDir}}' "$1" 2>/dev/null)"
+	diag "$CR_RT: podman dump.log ($d): $(grep -E 'fd=[012] |/dev/null|mnt_id|Found .* mapping|ext' "$d/dump.log" 2>/dev/null | head -n 25)"
+}
+cr_podman() {
+	local t="$CR_RT" n="crpod-$CR_RT" n2="crpod2-$CR_RT" exp="$CR_DIR/$CR_RT-podman.tar.gz" n1
+	crp rm -f "$n" "$n2" >/dev/null 2>&1
+	if ! cr_podman_load >"$CR_OUT" 2>&1 ||
+		! crp run -d --network none --runtime "${CR_BIN[$t]}" --name "$n" "$CR_IMG" sh -c "$CR_COUNTER" >"$CR_OUT" 2>&1 ||
+		! crp_wait_past "$n" 2; then
+		fail "$t: podman: counter runs" "$(cat "$CR_OUT")"
+		crp rm -f "$n" >/dev/null 2>&1
+		return
+	fi
+	if crp container checkpoint --keep "$n" >"$CR_OUT" 2>&1; then
+		ok "$t: podman container checkpoint"
+		cr_podman_log "$n"
+	else
+		fail "$t: podman container checkpoint" "$(tail -n3 "$CR_OUT")"
+		cr_podman_log "$n"
+		crp rm -f "$n" >/dev/null 2>&1
+		return
+	fi
+	check "$t: podman: exited after checkpoint" test "$(crp inspect -f '{{.State.Status}}' "$n")" = exited
+	n1="$(crp_last "$n")"
+	if crp container restore "$n" >"$CR_OUT" 2>&1; then
+		ok "$t: podman container restore"
+	else
+		fail "$t: podman container restore" "$(tail -n3 "$CR_OUT")"
+		crp rm -f "$n" >/dev/null 2>&1
+		return
+	fi
+	if crp_wait_past "$n" "$n1" && [ "$(crp logs "$n" 2>/dev/null | grep -cx 1)" = 1 ]; then
+		ok "$t: podman: the restored counter continues (past $n1, no restart)"
+	else
+		fail "$t: podman: the restored counter continues" "at checkpoint $n1, now $(crp_last "$n")"
+	fi
+	if crp container checkpoint --export "$exp" "$n" >"$CR_OUT" 2>&1; then
+		ok "$t: podman container checkpoint --export"
+	else
+		fail "$t: podman container checkpoint --export" "$(tail -n3 "$CR_OUT")"
+		crp rm -f "$n" >/dev/null 2>&1
+		return
+	fi
+	n1="$(crp_last "$n")"
+	if crp container restore --import "$exp" --name "$n2" >"$CR_OUT" 2>&1; then
+		ok "$t: podman container restore --import --name"
+	else
+		fail "$t: podman container restore --import --name" "$(tail -n3 "$CR_OUT")"
+		crp rm -f "$n" "$n2" >/dev/null 2>&1
+		return
+	fi
+	check "$t: podman: the imported container is running" test "$(crp inspect -f '{{.State.Status}}' "$n2")" = running
+	if crp_wait_past "$n2" "$n1" && ! crp logs "$n2" 2>/dev/null | grep -qx 1; then
+		ok "$t: podman: the imported counter continues (past $n1, no restart)"
+	else
+		fail "$t: podman: the imported counter continues" "exported at $n1, now $(crp_last "$n2")"
+	fi
+	crp rm -f "$n" "$n2" >/dev/null 2>&1
+}
+
+# 5: containerd 1.7's ctr: `ctr c checkpoint --task` (the shim calls the runtime's checkpoint
+# into a checkpoint image in containerd's store), the container removed, `ctr c restore --live`
+# (the shim calls the runtime's restore). The counter writes to a bind-mounted host dir.
+crc() { timeout 180 ctr -n crtest "$@"; }
+cr_ctr() {
+	local t="$CR_RT" n="crctr-$CR_RT" ref="localhost/crtest-$CR_RT:ckpt" d="$CR_DIR/$CR_RT-ctr" n1 n2 i
+	mkdir -p "$d" && rm -f "$d/count" "$d/wrap.log"
+	systemctl start containerd.service
+	crc images check "name==$CR_IMG" 2>/dev/null | grep -q complete || crc images import "$VM13_IMAGE" >/dev/null
+	# The shim says only "unknown" when restore fails: a wrapper keeps restore's arguments and
+	# stderr (and only restore's: any other stderr of the runtime becomes the container's fd 2,
+	# a file on the host that CRIU cannot dump with ocirun, see docs/checkpoint.md).
+	printf '#!/bin/sh\ncase "$*" in *" restore "*) echo "args: $*" >>%s/wrap.log; exec %s "$@" 2>>%s/wrap.log ;; esac\nexec %s "$@"\n' \
+		"$d" "${CR_BIN[$t]}" "$d" "${CR_BIN[$t]}" >"$d/rt"
+	chmod 755 "$d/rt"
+	if ! crc run -d --runtime io.containerd.runc.v2 --runc-binary "$d/rt" \
+		--mount "type=bind,src=$d,dst=/out,options=rbind:rw" "$CR_IMG" "$n" \
+		sh -c 'i=0; while true; do i=$((i+1)); echo $i >/out/count; sleep 1; done' >"$CR_OUT" 2>&1; then
+		fail "$t: ctr: counter runs" "$(tail -n3 "$CR_OUT")"
+		return
+	fi
+	for i in $(seq 1 60); do [ "$(cat "$d/count" 2>/dev/null || echo 0)" -ge 3 ] && break; sleep 1; done
+	if crc c checkpoint --task "$n" "$ref" >"$CR_OUT" 2>&1; then
+		ok "$t: ctr c checkpoint --task"
+	else
+		fail "$t: ctr c checkpoint --task" "$(tail -n3 "$CR_OUT")"
+	fi
+	crc t kill -s KILL "$n" >/dev/null 2>&1
+	sleep 1
+	crc t delete -f "$n" >/dev/null 2>&1
+	crc c rm "$n" >/dev/null 2>&1
+	n1="$(cat "$d/count")"
+	if crc c restore --live "$n" "$ref" >"$CR_OUT" 2>&1; then
+		ok "$t: ctr c restore --live"
+	else
+		fail "$t: ctr c restore --live" "$(tail -n3 "$CR_OUT")" "$(tail -c 1500 "$d/wrap.log" 2>/dev/null)"
+	fi
+	check "$t: ctr: the restored task is running" sh -c "ctr -n crtest t ls | grep -q '^$n .*RUNNING'"
+	n2="$n1"
+	for i in $(seq 1 60); do
+		n2="$(cat "$d/count")"
+		[ "$n2" != "$n1" ] && break
+		sleep 1
+	done
+	if [ "$n2" -gt "$n1" ] && [ "$n2" -le $((n1 + 3)) ]; then
+		ok "$t: ctr: the restored counter continues ($n1 -> $n2)"
+	else
+		fail "$t: ctr: the restored counter continues" "before $n1, after $n2"
+	fi
+	crc t delete -f "$n" >/dev/null 2>&1
+	crc c rm "$n" >/dev/null 2>&1
+	crc images rm "$ref" >/dev/null 2>&1
+}
+
 mkdir -p "$CR_DIR"
+cat >"$CR_RECV" <<'PY'
+import os, socket, sys, threading
+path, out = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(path)
+s.listen(4)
+def pump(fd):
+    with open(out, "ab", buffering=0) as f:
+        while True:
+            try:
+                b = os.read(fd, 4096)
+            except OSError:
+                break
+            if not b:
+                break
+            f.write(b)
+    os.close(fd)
+while True:
+    c, _ = s.accept()
+    _, fds, _, _ = socket.recv_fds(c, 16, 4)
+    for fd in fds:
+        threading.Thread(target=pump, args=(fd,), daemon=True).start()
+    c.close()
+PY
 diag "criu: $(criu --version 2>&1 | head -n1); criu check: $(criu check 2>&1 | tail -n1)"
 check "ocirun features: checkpoint annotation true" \
 	sh -c 'test "$(ocirun features | jq -r ".annotations[\"org.ocirun.checkpoint.enabled\"]")" = true'
 for CR_RT in runc ocirun; do
-	[ -z "${VM13_ONLY:-}" ] || [[ "checkpoint/$CR_RT" =~ $VM13_ONLY ]] || continue
 	diag "--- checkpoint with $CR_RT"
-	cr_counter
-	cr_predump
-	cr_bad_input
+	for cr_s in counter predump bad_input tty systemd podman ctr; do
+		[ -z "${VM13_ONLY:-}" ] || [[ "checkpoint/$CR_RT/$cr_s" =~ $VM13_ONLY ]] || continue
+		t0=$SECONDS
+		cr_"$cr_s"
+		diag "checkpoint/$CR_RT/$cr_s: $((SECONDS - t0)) s"
+	done
 	exec 7<&- 8>&- 9>&-
 done

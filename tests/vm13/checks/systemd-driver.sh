@@ -26,7 +26,7 @@ sd_bundle() {
 sd_cfg() { jq "$2" "$1/config.json" >"$1/c" && mv "$1/c" "$1/config.json"; }
 
 # One result: sd_res RT DESC CMD... runs CMD, prints TAP and records the cell.
-declare -A SD_CELL
+declare -A SD_CELL SD_SLICE_RC
 SD_KEYS=()
 sd_res() {
 	local rt="$1" desc="$2"
@@ -107,6 +107,12 @@ sd_main_scenario() {
 	sd_res "$rt" "show CPUQuotaPerSecUSec" sd_eq 500ms systemctl show -P CPUQuotaPerSecUSec "$unit"
 	sd_res "$rt" "show Delegate" sd_eq yes systemctl show -P Delegate "$unit"
 	sd_res "$rt" "annotation TimeoutStopSec" sd_eq 7s systemctl show -P TimeoutStopUSec "$unit"
+	sd_res "$rt" "show DevicePolicy strict" sd_eq strict systemctl show -P DevicePolicy "$unit"
+	# runc 1.1.15's defaults lack ocirun's "c 136:* rwm" (char-136): the entries both send
+	sd_res "$rt" "show DeviceAllow: /dev/char/1:3 rwm, char-* m" bash -c "
+		systemctl show -P DeviceAllow $unit | tee /dev/stderr | grep -q '/dev/char/1:3 rwm' &&
+		systemctl show -P DeviceAllow $unit | grep -q 'char-\* m'"
+	sd_res "$rt" "/dev/null usable under DevicePolicy" "$bin" exec "$id" sh -c 'echo x >/dev/null'
 	sd_res "$rt" "exec -d joins the scope" bash -c "$bin exec -d $id sleep 500 && sd_ps_in_scope $bin $id $unit 2"
 	sd_res "$rt" "update memory+pids" bash -c "$bin update --memory 134217728 --pids-limit 60 $id"
 	sd_res "$rt" "updated: show MemoryMax" sd_eq 134217728 systemctl show -P MemoryMax "$unit"
@@ -139,6 +145,16 @@ sd_more_scenarios() {
 	sd_cfg "$d" '.linux.cgroupsPath = "system.slice:sdtest:'"$rt"'-5" | .linux.resources = {cpu: {cpus: "7"}}'
 	sd_res "$rt" "bad cpuset: fails, no unit, no state" bash -c "! $bin --systemd-cgroup run -d -b $d sd5-$rt &&
 		sd_no_unit sdtest-$rt-5.scope /sys/fs/cgroup/system.slice/sdtest-$rt-5.scope && ! $bin state sd5-$rt"
+	# A slice as the unit part: what runc does is recorded, ocirun must end the same way.
+	sd_cfg "$d" '.linux.cgroupsPath = "system.slice:sdtest:sdtst-'"$rt"'8.slice"'
+	local rc=0
+	$bin --systemd-cgroup run -d -b "$d" "sd8-$rt" >"$SD_OUT" 2>&1 || rc=$?
+	diag "systemd driver/$rt: a .slice as the unit: exit $rc: $(head -c 300 "$SD_OUT")"
+	diag "systemd driver/$rt: units: $(systemctl list-units --all --no-legend 'sdtst-*' | tr -s ' ' | head -c 300)"
+	SD_SLICE_RC[$rt]=$rc
+	$bin delete -f "sd8-$rt" >/dev/null 2>&1
+	systemctl stop "sdtst-${rt}8.slice" >/dev/null 2>&1
+	sd_res "$rt" ".slice as the unit: ends as runc's (exit 0 or not)" test "$((rc != 0))" = "$((${SD_SLICE_RC[runc]:-$rc} != 0))"
 	sd_cfg "$d" '.linux.cgroupsPath = "system.slice:sdtest:'"$rt"'-6" | .linux.resources = {memory: {limit: 33554432}}
 		| .process.args = ["cat", "/sys/fs/cgroup/memory.max"]'
 	sd_res "$rt" "run -> memory.max 33554432, then no unit" bash -c "
