@@ -214,8 +214,6 @@ static int read_own_cgroups(struct hier_info *v, size_t n, bool pure_v2, ocirun_
 		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
 		if (!c2)
 			continue;
-		/* "0::/path": the hierarchy id alone in line, the controllers (none for v2) at c1 + 1 */
-		*c1 = '\0';
 		*c2 = '\0';
 		for (size_t i = 0; i < n; i++) {
 			/* "0::/path" is the cgroup2 line: hierarchy 0, no controllers. Only a pure v2
