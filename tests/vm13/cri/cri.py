@@ -76,13 +76,17 @@ def ns_inodes(pid, names=("net", "ipc", "uts", "pid")):
     return {n: os.readlink(f"/proc/{pid}/ns/{n}") for n in names}
 
 
-def wait_until(pred, secs, step=0.25):
+def step(scenario, what, t0):  # a timing line for the TAP diagnostics
+    print(f"D {scenario}: {what} {time.time() - t0:.1f} s", flush=True)
+
+
+def wait_until(pred, secs, every=0.25):
     end = time.time() + secs
     while True:
         v = pred()
         if v or time.time() > end:
             return v
-        time.sleep(step)
+        time.sleep(every)
 
 
 # --- websocket streaming (the kubelet's remotecommand, v4.channel.k8s.io) --------
@@ -253,13 +257,16 @@ class Test:
         net, ipc, uts and (shared) pid namespaces; hostname; pod IP on eth0;
         both are in the handler's runtime's state; cgroups under the pod's
         parent as the driver names them."""
-        pb = self.pb
+        pb, t0 = self.pb, time.time()
         self.pod = p = Pod(self, "web")
+        step("pod_namespaces", "RunPodSandbox", t0)
+        t0 = time.time()
         expect(p.pid > 0, "no sandbox pid in PodSandboxStatus")
         expect(p.ip, "no pod IP in PodSandboxStatus")
         res = pb.LinuxContainerResources(cpu_shares=512, cpu_quota=50000, cpu_period=100000,
                                          memory_limit_in_bytes=64 << 20)
         self.c1 = c = p.container("c1", ["sh", "-c", "echo hello-log; while sleep 1; do echo tick; done"], res)
+        step("pod_namespaces", "CreateContainer+StartContainer", t0)
         expect(c.pid > 0, "no container pid")
         want = ns_inodes(p.pid)
         got = ns_inodes(c.pid)
@@ -289,11 +296,13 @@ class Test:
         pb = self.pb
         self.need_c1()
         c = self.c1
+        t0 = time.time()
         r = c.exec(["cat", "/tmp/healthy"])
         expect(r.exit_code == 1 and b"No such file" in r.stderr, f"probe before: exit {r.exit_code} {r.stderr!r}")
         c.exec(["touch", "/tmp/healthy"])
         r = c.exec(["cat", "/tmp/healthy"])
         expect(r.exit_code == 0, f"probe after touch: exit {r.exit_code} {r.stderr!r}")
+        step("exec", "probes", t0)
         t0 = time.time()
         try:
             r = c.exec(["sleep", "30"], timeout=2)
@@ -302,15 +311,20 @@ class Test:
             timed_out = e.code() == self.cri.grpc.StatusCode.DEADLINE_EXCEEDED or "timeout" in str(e.details())
         took = time.time() - t0
         expect(timed_out and took < 15, f"probe of 2 s on sleep 30: timed out {timed_out} after {took:.1f} s")
+        step("exec", "probe timeout", t0)
+        t0 = time.time()
         url = self.cri.Exec(pb.ExecRequest(container_id=c.id, cmd=["sh", "-c", "echo out; echo err >&2; exit 3"],
                                           stdout=True, stderr=True)).url
         ch = ws_stream(url)
         st = ch.get(3, b"").decode()
         expect(ch.get(1) == b"out\n" and ch.get(2) == b"err\n", f"Exec stream: {ch}")
         expect('"ExitCode"' in st and '"3"' in st, f"Exec status: {st}")
+        step("exec", "Exec stream", t0)
+        t0 = time.time()
         url = self.cri.Attach(pb.AttachRequest(container_id=c.id, stdout=True, stderr=True)).url
         ch = ws_stream(url, secs=20, until=b"tick")
         expect(b"tick" in ch.get(1, b""), f"Attach: no tick on stdout: {ch}")
+        step("exec", "Attach", t0)
 
     def s_resources(self):
         """CPU shares/quota and memory limit from the spec in the cgroup;
@@ -375,7 +389,7 @@ class Test:
         expect(self.pod, "no pod")
         res = pb.LinuxContainerResources(memory_limit_in_bytes=24 << 20)
         c = self.pod.container("hog", ["tail", "/dev/zero"], res)
-        st = wait_until(lambda: (lambda s: s if s.state == pb.CONTAINER_EXITED else None)(c.status()), 60, 0.5)
+        st = wait_until(lambda: (lambda x: x if x.state == pb.CONTAINER_EXITED else None)(c.status()), 60, 0.5)
         expect(st, "still running after 60 s")
         expect(st.reason == "OOMKilled" and st.exit_code == 137, f"reason {st.reason!r} exit {st.exit_code}")
 
@@ -396,7 +410,9 @@ class Test:
             self.cri.StopContainer(pb.StopContainerRequest(container_id=self.c1.id, timeout=30))
             took, st = time.time() - t0, self.c1.status()
             expect(st.exit_code == 143 and took < 20, f"c1 on TERM: exit {st.exit_code} after {took:.1f} s")
+        t0 = time.time()
         self.teardown(strict=True)
+        step("stop_remove", "remove all and check", t0)
 
     def s_userns(self):
         """A pod with a user namespace (hostUsers: false): uid 0 inside is
