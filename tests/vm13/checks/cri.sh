@@ -10,6 +10,7 @@
 # containerd at it, removed at the end); a bridge CNI network with host-local
 # IPAM, no gateway, no masquerade; the pause image from the payload.
 # Each scenario is one TAP line per runtime and one row of the results table.
+# Sourced by main: globals here are CRI_* or cri_* (main keeps its own t0).
 
 CRI_DIR="$VM13_PAYLOAD/cri"
 CRI_RUN=/run/vm13-cri
@@ -154,16 +155,18 @@ if ! cri_wanted systemd && ! cri_wanted cgroupfs; then
 elif ! cri_setup >"$CRI_OUT" 2>&1; then
 	fail "cri: setup (stubs, CNI, containerd drop-in)" "$(tail -n 10 "$CRI_OUT")"
 else
-	for d in systemd cgroupfs; do
-		cri_wanted "$d" || continue
-		t0=$SECONDS
-		if ! cri_start "$d" >"$CRI_OUT" 2>&1; then
-			fail "cri/$d: containerd with the CRI config" "$(tail -n 10 "$CRI_OUT")"
+	for cri_d in systemd cgroupfs; do
+		cri_wanted "$cri_d" || continue
+		cri_t0=$SECONDS
+		if ! cri_start "$cri_d" >"$CRI_OUT" 2>&1; then
+			fail "cri/$cri_d: containerd with the CRI config" "$(tail -n 10 "$CRI_OUT")"
 			continue
 		fi
-		for rt in "${CRI_RUNTIMES[@]}"; do ! cri_wanted "$d" "$rt" || cri_runtime "$d" "$rt"; done
-		for s in "${CRI_SCENARIOS[@]}"; do cri_report "$d" "$s"; done
-		diag "cri/$d: $((SECONDS - t0)) s"
+		for cri_rt in "${CRI_RUNTIMES[@]}"; do
+			! cri_wanted "$cri_d" "$cri_rt" || cri_runtime "$cri_d" "$cri_rt"
+		done
+		for cri_s in "${CRI_SCENARIOS[@]}"; do cri_report "$cri_d" "$cri_s"; done
+		diag "cri/$cri_d: $((SECONDS - cri_t0)) s"
 	done
 fi
 cri_teardown
