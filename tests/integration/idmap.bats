@@ -196,6 +196,17 @@ MAP_G='[{"containerID": 0, "hostID": 3000, "size": 1001}]'
 		"$(printf 'true\ttrue\tfalse')"
 }
 
+# containerd reads these to decide: rro for recursive read-only mounts (kubelet
+# recursiveReadOnly), the user namespace and idmap for user-namespaced pods.
+@test "features: what containerd reads (rro, the user namespace, idmap)" {
+	requires_ocirun
+	run_rt features
+	[ "$status" -eq 0 ]
+	assert_eq "$(jq -r '.mountOptions | index("rro") != null and index("rrw") != null' <<<"$output")" true
+	assert_eq "$(jq -r '.linux.namespaces | index("user") != null' <<<"$output")" true
+	assert_eq "$(jq -r '.linux.mountExtensions.idmap.enabled' <<<"$output")" true
+}
+
 # bad CASE-NAME JQ EXPECTED: the run fails with one line naming the field; nothing is left.
 bad_idmap() {
 	update_config "$1"

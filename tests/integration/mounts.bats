@@ -178,6 +178,18 @@ teardown() {
 	assert_eq "${lines[1]}" 0 "entries under the plain bind"
 }
 
+@test "mounts: rro makes the submounts of a bind read-only too, ro only the bind itself" {
+	mkdir -p "$TEST_TMP/src/sub"
+	mount -t tmpfs -o size=1m tmpfs "$TEST_TMP/src/sub"
+	on_teardown umount -l "$TEST_TMP/src/sub"
+	add_bind "$TEST_TMP/src" /mnt/rro rbind rro
+	add_bind "$TEST_TMP/src" /mnt/ro rbind ro
+	run_ctr sh -c 'for d in /mnt/rro/sub /mnt/ro/sub; do touch $d/f 2>/dev/null && echo $d rw || echo $d ro; done'
+	[ "$status" -eq 0 ]
+	assert_eq "${lines[0]}" "/mnt/rro/sub ro" "submount under rro"
+	assert_eq "${lines[1]}" "/mnt/ro/sub rw" "submount under ro"
+}
+
 @test "mounts: a destination that is an absolute symlink stays inside the rootfs (CVE-2021-30465)" {
 	local escape="$TEST_TMP/host-escape"
 	ln -s "$escape" "$BUNDLE/rootfs/mnt/evil"

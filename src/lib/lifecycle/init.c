@@ -349,12 +349,6 @@ __attribute__((noreturn)) void init_main(struct init_ctx *c)
 		init_fail(c, &err);
 	if (apply_sysctls(s, &err) < 0)
 		init_fail(c, &err);
-	if (s->process->has_oom_score_adj) {
-		char v[16];
-		snprintf(v, sizeof(v), "%d", s->process->oom_score_adj);
-		if (write_proc("/proc/self/oom_score_adj", v, &err) < 0)
-			init_fail(c, &err);
-	}
 	/* CVE-2019-5736: while this process still runs the ocirun binary, no
 	 * container process may open /proc/<pid>/exe and write through it.
 	 * Not dumpable: ptrace-mode access to /proc/<pid>/exe is denied. Set

@@ -14,10 +14,10 @@
  *                           (via an intermediate that joins namespaces by
  *                            path first; it sends PID, then exits)
  *     <-------------------------------------- PID(init pid)      [o: intermediate only]
- *   write uid/gid maps, time offsets, enter cgroup, move net devices
+ *   write uid/gid maps, oom_score_adj, time offsets, enter cgroup, move net devices
  *   GO -------------------------------------->
  *                                               time offsets, setuid(0) in userns, cgroupns,
- *                                               lo up, sysctl, oom_score_adj, not dumpable,
+ *                                               lo up, sysctl, not dumpable,
  *                                               mounts, devices; per mount that needs a
  *                                               source from the host side:
  *     <-------------------------------------- MOUNT_ASK(i)       [o*: idmapped; a bind source
