@@ -100,7 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memset(&err, 0, sizeof(err));
 		if (read_mounts(pure_v2, &v, &n, &err) < 0)
 			continue;
-		if (read_own_cgroups(v, n, &err) == 0)
+		if (read_own_cgroups(v, n, pure_v2, &err) == 0)
 			place(v, n, pure_v2 ? CG_MODE_UNIFIED : CG_MODE_HYBRID);
 		infos_free(v, n);
 	}
