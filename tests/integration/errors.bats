@@ -9,15 +9,6 @@
 
 load helpers
 
-setup() {
-	setup_common
-	make_bundle
-}
-
-teardown() {
-	teardown_common
-}
-
 # create_fails [ID]: `create` must fail with a message on stderr (kept in
 # $stderr) and leave no container, state dir, cgroup, mount or process
 # behind. Output goes to files, not pipes: should create wrongly succeed,

@@ -3,15 +3,6 @@
 
 load helpers
 
-setup() {
-	setup_common
-	make_bundle
-}
-
-teardown() {
-	teardown_common
-}
-
 @test "example: config.json.example runs as is beside a rootfs" {
 	requires_ocirun
 	cp "$REPO/config.json.example" "$BUNDLE/config.json"

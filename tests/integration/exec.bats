@@ -3,15 +3,6 @@
 
 load helpers
 
-setup() {
-	setup_common
-	make_bundle
-}
-
-teardown() {
-	teardown_common
-}
-
 start_sleeper() {
 	set_args sleep 1000
 	start_detached

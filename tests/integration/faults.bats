@@ -8,15 +8,6 @@
 
 load helpers
 
-setup() {
-	setup_common
-	make_bundle
-}
-
-teardown() {
-	teardown_common
-}
-
 # Processes whose root is DIR (one stat(1) for all of /proc).
 procs_in() {
 	local want

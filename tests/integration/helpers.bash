@@ -1,6 +1,8 @@
 #!/bin/bash
-# Shared vocabulary for the integration suite. Load with `load helpers` and
-# call `setup_common` / `teardown_common` from setup() / teardown().
+# Shared vocabulary for the integration suite. Load with `load helpers`: it
+# defines the usual setup() (setup_common, then make_bundle) and teardown()
+# (teardown_common); a file that needs more defines its own after the load,
+# calling setup_common / teardown_common.
 #
 # RUNTIME is the runtime under test (default: $OCIRUN, else ./ocirun at the
 # repo root). The suite is validated against runc with RUNTIME=runc.
@@ -569,4 +571,14 @@ mi_field() {
 # has_opt OPTS NAME: OPTS (comma-separated) contains NAME (or NAME=...).
 has_opt() {
 	[[ ",$1," == *",$2,"* || ",$1," == *",$2="* ]]
+}
+
+# The usual per-test set-up and clean-up; a file may define its own instead.
+setup() {
+	setup_common
+	make_bundle
+}
+
+teardown() {
+	teardown_common
 }

@@ -3,15 +3,6 @@
 
 load helpers
 
-setup() {
-	setup_common
-	make_bundle
-}
-
-teardown() {
-	teardown_common
-}
-
 @test "isolation: hostname comes from the config" {
 	update_config '.hostname = "box-one"'
 	run_ctr sh -c 'hostname; cat /proc/sys/kernel/hostname'

@@ -3,15 +3,6 @@
 
 load helpers
 
-setup() {
-	setup_common
-	make_bundle
-}
-
-teardown() {
-	teardown_common
-}
-
 # A container that has a TERM handler installed once /shared/<id>.ready exists;
 # it exits 0 on TERM.
 trap_term_args() {

@@ -4,15 +4,6 @@
 
 load helpers
 
-setup() {
-	setup_common
-	make_bundle
-}
-
-teardown() {
-	teardown_common
-}
-
 @test "mounts: the rootfs is / and the default mounts are in place" {
 	echo "marker-$ID" >"$BUNDLE/rootfs/marker"
 	run_ctr sh -c 'cat /marker; stat -c %i /; cat /proc/self/mountinfo'

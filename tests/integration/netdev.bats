@@ -5,15 +5,6 @@
 
 load helpers
 
-setup() {
-	setup_common
-	make_bundle
-}
-
-teardown() {
-	teardown_common
-}
-
 @test "netdev: linux.netDevices moves a host link into the container and renames it" {
 	requires_ocirun
 	local host="oci${BATS_TEST_NUMBER}a$$" peer="oci${BATS_TEST_NUMBER}b$$"

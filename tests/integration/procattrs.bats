@@ -5,15 +5,6 @@
 
 load helpers
 
-setup() {
-	setup_common
-	make_bundle
-}
-
-teardown() {
-	teardown_common
-}
-
 @test "procattrs: linux.timeOffsets shift boottime and monotonic clocks in a time namespace" {
 	runc_gap "no time namespace support"
 	update_config '.linux.namespaces += [{"type": "time"}]

@@ -3,15 +3,6 @@
 
 load helpers
 
-setup() {
-	setup_common
-	make_bundle
-}
-
-teardown() {
-	teardown_common
-}
-
 @test "run: exit status 0 is returned" {
 	run_ctr true
 	[ "$status" -eq 0 ]

@@ -5,15 +5,6 @@
 
 load helpers
 
-setup() {
-	setup_common
-	make_bundle
-}
-
-teardown() {
-	teardown_common
-}
-
 # a script whose interpreter does not exist: the lookup finds it, execve fails
 bad_interpreter_script() {
 	printf '#!/mmnnttbb foo bar\nsh\n' >"$BUNDLE/rootfs/run.sh"

@@ -50,15 +50,6 @@ as_user() {
 	run su "$TEST_USER" -s /bin/sh -c "XDG_RUNTIME_DIR='$xdg' $1"
 }
 
-setup() {
-	setup_common
-	make_bundle
-}
-
-teardown() {
-	teardown_common
-}
-
 @test "userns: the container runs as root of its own user namespace with the configured maps" {
 	userns_config
 	set_args sh -c 'id -u; cat /proc/self/uid_map /proc/self/gid_map; readlink /proc/self/ns/user'

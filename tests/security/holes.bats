@@ -3,15 +3,6 @@
 
 load ../integration/helpers
 
-setup() {
-	setup_common
-	make_bundle
-}
-
-teardown() {
-	teardown_common
-}
-
 # --- ids above 2^31-1: 4294967295 is -1 to setresuid, which changes nothing and stays root ---
 
 @test "holes: process.user.uid 4294967295 is refused, not run as root" {
