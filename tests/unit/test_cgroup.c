@@ -21,18 +21,6 @@
 #include "cgroup/internal.h"
 #include "unit.h"
 
-static char *slurp(const char *path)
-{
-	char *s = NULL;
-	size_t len = 0;
-
-	if (read_file(path, &s, &len, NULL) < 0)
-		return NULL;
-	while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == ' '))
-		s[--len] = '\0';
-	return s;
-}
-
 static char *cgfile(const cgroup_t *cg, const char *ctrl, const char *file)
 {
 	const char *dir = cgroup_path(cg, ctrl);
@@ -40,7 +28,7 @@ static char *cgfile(const cgroup_t *cg, const char *ctrl, const char *file)
 	if (!dir)
 		return NULL;
 	_cleanup_free_ char *p = xasprintf("%s/%s", dir, file);
-	return slurp(p);
+	return unit_slurp(p, 1);
 }
 
 #define CHECK_FILE(cg, ctrl, file, want)                                                                     \
@@ -63,7 +51,7 @@ static bool hybrid_host(void)
 /* This process's cgroup in the hierarchy whose /proc/self/cgroup field is ctrls. */
 static char *own_cgroup(const char *ctrls)
 {
-	_cleanup_free_ char *s = slurp("/proc/self/cgroup");
+	_cleanup_free_ char *s = unit_slurp("/proc/self/cgroup", 1);
 	size_t n = strlen(ctrls);
 
 	for (char *save = NULL, *l = strtok_r(s, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
@@ -391,7 +379,7 @@ static void exercise_child(cgroup_t *cg, pid_t child, const char *name)
 	int status = 0;
 
 	CHECK(cgroup_enter(cg, child, &err) == 0);
-	self = slurp(procfile);
+	self = unit_slurp(procfile, 1);
 	want_mem = name[0] == '/' ? xasprintf("memory:%s\n", name)
 				  : xasprintf("memory:%s/%s\n", strcmp(own_mem, "/") ? own_mem : "", name);
 	want_cpu = xasprintf(":cpu:%s%s\n", name[0] == '/' ? "" : "/", name);

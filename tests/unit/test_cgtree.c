@@ -30,14 +30,8 @@ static void put(const char *dir, const char *file, const char *content)
 static char *get(const char *dir, const char *file)
 {
 	_cleanup_free_ char *p = xasprintf("%s/%s", dir, file);
-	char *s = NULL;
-	size_t len = 0;
 
-	if (read_file(p, &s, &len, NULL) < 0)
-		return NULL;
-	while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == ' '))
-		s[--len] = '\0';
-	return s;
+	return unit_slurp(p, 1);
 }
 
 #define CHECK_AT(dir, file, want)                                                                            \

@@ -18,16 +18,6 @@ static char *tmp_path(const char *name)
 	return xasprintf("%s/%s", tmpdir, name);
 }
 
-static char *slurp(const char *path)
-{
-	ocirun_error_t err = {0};
-	char *s = NULL;
-
-	if (read_file(path, &s, NULL, &err) < 0)
-		return NULL;
-	return s;
-}
-
 /* A hook running /bin/sh -c script [extra...]. */
 static struct oci_hook sh_hook(const char *script, const char *a0, const char *a1)
 {
@@ -59,7 +49,7 @@ TEST(state_on_stdin)
 	struct oci_hook h = sh_hook(script, NULL, NULL);
 
 	CHECK(hooks_run(&h, 1, "prestart", state, &err) == 0);
-	_cleanup_free_ char *got = slurp(file);
+	_cleanup_free_ char *got = unit_slurp(file, 0);
 	CHECK_STR(got, state);
 	hook_free(&h);
 }
@@ -74,7 +64,7 @@ TEST(args_and_env_exact)
 	strv_push(&h.env, "FOO=bar");
 	setenv("OCIRUN_TEST_MARK", "inherited", 1);
 	CHECK(hooks_run(&h, 1, "createRuntime", "{}", &err) == 0);
-	_cleanup_free_ char *got = slurp(file);
+	_cleanup_free_ char *got = unit_slurp(file, 0);
 	CHECK_STR(got, "x y bar unset\n");
 	unsetenv("OCIRUN_TEST_MARK");
 	hook_free(&h);
@@ -89,7 +79,7 @@ TEST(absent_env_is_empty)
 
 	setenv("OCIRUN_TEST_MARK", "inherited", 1); /* the runtime's env must not leak */
 	CHECK(hooks_run(&h, 1, "poststop", NULL, &err) == 0);
-	_cleanup_free_ char *got = slurp(file);
+	_cleanup_free_ char *got = unit_slurp(file, 0);
 	CHECK_STR(got, "unset\n");
 	unsetenv("OCIRUN_TEST_MARK");
 	hook_free(&h);
@@ -105,7 +95,7 @@ TEST(absent_args_is_path)
 	_cleanup_free_ char *script = xasprintf("echo \"$0 $#\" > %s\n", file);
 
 	CHECK(hooks_run(&h, 1, "prestart", script, &err) == 0);
-	_cleanup_free_ char *got = slurp(file);
+	_cleanup_free_ char *got = unit_slurp(file, 0);
 	CHECK_STR(got, "/bin/sh 0\n");
 }
 
@@ -180,7 +170,7 @@ TEST(order_and_first_failure_stops)
 
 	CHECK(hooks_run(hs, 4, "prestart", "{}", &err) < 0);
 	CHECK_STR(err.msg, "error running prestart hook #2: \"/bin/sh\": exit status 7");
-	_cleanup_free_ char *got = slurp(file);
+	_cleanup_free_ char *got = unit_slurp(file, 0);
 	CHECK_STR(got, "01");
 	for (size_t i = 0; i < ARRAY_SIZE(hs); i++)
 		hook_free(&hs[i]);
@@ -228,7 +218,7 @@ TEST(fds_closed_in_hook)
 	CHECK(dup2(1, 57) == 57); /* no close-on-exec */
 	CHECK(hooks_run(&h, 1, "prestart", "{}", &err) == 0);
 	close(57);
-	_cleanup_free_ char *got = slurp(file);
+	_cleanup_free_ char *got = unit_slurp(file, 0);
 	CHECK_STR(got, "closed\n");
 	hook_free(&h);
 }

@@ -56,6 +56,31 @@ static int unit_fail_count;
 		fflush(stdout);                                                                              \
 	} while (0)
 
+/* A file's content (malloc'd), NULL when it cannot be read; with trim, without the trailing
+ * newlines and spaces. */
+static inline char *unit_slurp(const char *path, int trim)
+{
+	FILE *f = fopen(path, "re");
+	size_t len = 0, cap = 256, n;
+	char *s;
+
+	if (!f)
+		return NULL;
+	s = malloc(cap);
+	while (s && (n = fread(s + len, 1, cap - len - 1, f)) > 0) {
+		len += n;
+		if (len + 1 == cap)
+			s = realloc(s, cap *= 2);
+	}
+	fclose(f);
+	if (!s)
+		abort();
+	s[len] = '\0';
+	while (trim && len > 0 && (s[len - 1] == '\n' || s[len - 1] == ' '))
+		s[--len] = '\0';
+	return s;
+}
+
 #define UNIT_END() (printf("1..%d\n", unit_test_no), unit_fail_count ? 1 : 0)
 
 #endif
