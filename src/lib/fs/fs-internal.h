@@ -68,6 +68,14 @@ char *fs_bind_source(const char *bundle, const char *source);
 
 /* ---- mount.c ---- */
 
+/* Per-mount flags a bind remount can change; the others belong to the superblock. */
+#define FS_BIND_FLAGS                                                                                        \
+	(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME |           \
+	 MS_STRICTATIME | MS_NOSYMFOLLOW)
+struct mount_attr;
+/* The MOUNT_ATTR_* equivalent of MS_* flags to set and clear. */
+void fs_ms_to_attr(unsigned long set, unsigned long clear, struct mount_attr *a);
+
 /* Tests set it to exercise the mount(2)-only path used on kernels before 5.12 (no
  * open_tree/move_mount/mount_setattr). */
 extern bool fs_legacy_mount_api;
@@ -100,7 +108,9 @@ int fs_propagation_fd(int fd, unsigned long flag, const char *what, ocirun_error
 /* Reopen `dest` in the root after something was mounted on it and check that it still resolves
  * to `real` (its container path before the mount), so the flags land on the new mount. */
 int fs_reopen_mount(int rootfd, const char *rootfs, const char *dest, const char *real, ocirun_error_t *err);
-/* The host has SELinux (selinuxfs mounted). */
+
+/* ---- apply.c ---- */
+
 /* Whether a mount of TYPE (a bind when BIND) may go on DEST inside /proc (CVE-2019-19921). */
 bool fs_proc_dest_allowed(const char *dest, const char *type, bool bind);
 /* Is the fd / path a procfs (a bind source that may go onto /proc)? */
