@@ -451,7 +451,7 @@ cr_ctr() {
 		return
 	fi
 	for i in $(seq 1 60); do [ "$(cat "$d/count" 2>/dev/null || echo 0)" -ge 3 ] && break; sleep 1; done
-	# ctr leaves the task running after its checkpoint (the shim passes --leave-running): the
+	# ctr leaves the task running after its checkpoint (seen: it counts on until the kill): the
 	# checkpoint holds a number between the ones read just before and just after it
 	nb="$(cat "$d/count")"
 	if crc c checkpoint --task "$n" "$ref" >"$CR_OUT" 2>&1; then
