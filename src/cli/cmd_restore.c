@@ -35,7 +35,9 @@ CMD(restore)
 	ocirun_error_t err = {0};
 	int c, status = 0;
 
-	while ((c = getopt_long(argc, argv, "+b:dh", opts, NULL)) != -1) {
+	/* long options with one dash too, as runc's flag parser takes them: containerd's shim
+	 * (go-runc) passes "-no-subreaper" */
+	while ((c = getopt_long_only(argc, argv, "+b:dh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			o.bundle = optarg;

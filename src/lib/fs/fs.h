@@ -41,6 +41,10 @@ int fs_overlay_validate(const struct oci_spec *s, const char *bundle, ocirun_err
  * root it first runs fs_overlay_validate, then creates what is missing and is never removed: the
  * empty mount point root.path (org.ocirun.rootfs.layers) and the upper's work dir "<upper>.work". */
 int fs_resolve_root(const struct oci_spec *s, const char *bundle, char **ret, ocirun_error_t *err);
+/* restore: every mount point of the config made in rootfs when missing (a file for a bind mount
+ * of a file), resolved inside rootfs; those below a tmpfs mount are left to CRIU. */
+int fs_make_mountpoints(const struct oci_spec *s, const char *rootfs, const char *bundle,
+			ocirun_error_t *err);
 
 /* Init, step 1: apply linux.rootfsPropagation to "/", bind the root on
  * itself, apply `mounts` in order (destinations resolved inside the root

@@ -317,7 +317,8 @@ static int do_restore(struct restoring *c, ocirun_error_t *err)
 	r->notify_scripts = true;
 	r->lsm_profile = o->lsm_profile && *o->lsm_profile ? o->lsm_profile : NULL;
 	r->lsm_mount_context = o->lsm_mount_context && *o->lsm_mount_context ? o->lsm_mount_context : NULL;
-	if (make_state(c, err) < 0 || mount_root(c, err) < 0)
+	if (make_state(c, err) < 0 || fs_make_mountpoints(c->spec, c->rootfs, c->bundle, err) < 0 ||
+	    mount_root(c, err) < 0)
 		goto fail;
 	r->root = c->criu_root;
 	if (criu_run(r, criu_started, criu_notify, c, &c->pid, err) < 0)
