@@ -93,7 +93,7 @@ bool ocirun_rootless_auto(void);
 /* Signal names: "KILL", "SIGKILL", "9"; -1 when unknown. */
 int ocirun_signal_from_name(const char *name);
 
-/* ---- commands on the container's cgroup (lifecycle/cgops.c) ---- */
+/* ---- commands on the container's cgroup (lifecycle/cgcommands.c) ---- */
 
 #include <stdint.h>
 

@@ -1,7 +1,7 @@
 /* lifecycle: the only sequencer. It alone includes the other modules and
  * orders them: create/run (runtime side, container.c), the container init
  * (init.c), the user process set-up shared with exec (process.c), and the
- * commands on an existing container (ops.c).
+ * commands on an existing container (commands.c, cgcommands.c).
  * Runs in: runtime, intermediate and init. Must not call: exit (the init
  * and intermediate end with _exit after reporting over the sync socket). */
 #ifndef OCIRUN_LIFECYCLE_H
