@@ -396,6 +396,8 @@ class Test:
         c = self.pod.container("hog", ["tail", "/dev/zero"], res)
         st = wait_until(lambda: (lambda x: x if x.state == pb.CONTAINER_EXITED else None)(c.status()), 60, 0.5)
         expect(st, "still running after 60 s")
+        # containerd records the exit and the OOM event apart: the reason may follow the exit
+        st = wait_until(lambda: (lambda x: x if x.reason == "OOMKilled" else None)(c.status()), 10, 0.5) or st
         expect(st.reason == "OOMKilled" and st.exit_code == 137, f"reason {st.reason!r} exit {st.exit_code}")
 
     def s_stop_remove(self):
