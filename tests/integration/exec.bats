@@ -64,6 +64,16 @@ start_sleeper() {
 	rmdir "$mem/$sub" "$pids/$sub"
 }
 
+# As with runc: the container's process.oomScoreAdj, not the caller's (containerd's shim
+# runs at -998, so a CRI ExecSync would otherwise be the last thing the OOM killer takes).
+@test "exec: the process takes the container's oomScoreAdj, not the caller's" {
+	update_config '.process.oomScoreAdj = 200'
+	start_sleeper
+	run_rt exec "$ID" cat /proc/self/oom_score_adj
+	[ "$status" -eq 0 ]
+	assert_eq "$output" 200 oom_score_adj
+}
+
 @test "exec: the process is not pid 1 and sees the init as pid 1" {
 	start_sleeper
 	run_rt exec "$ID" sh -c 'echo $$; cat /proc/1/cmdline | tr "\0" " "'

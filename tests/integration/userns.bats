@@ -193,6 +193,19 @@ m2-ro"
 	[ ! -e "$xdg/${RUNTIME_NAME}/rl-$ID" ]
 }
 
+@test "rootless: oomScoreAdj above the caller's is set by the unprivileged runtime" {
+	rm -f "$BUNDLE/config.json"
+	chown -R "$TEST_USER" "$TEST_TMP"
+	chmod 755 "$TEST_TMP"
+	local xdg="$TEST_TMP/xdg"
+	mkdir -p "$xdg" && chown "$TEST_USER" "$xdg"
+	run su "$TEST_USER" -s /bin/sh -c "cd '$BUNDLE' && '$RUNTIME' spec --rootless &&
+		jq '.process.terminal = false | .root.readonly = false | .process.oomScoreAdj = 300 | .process.args = [\"cat\", \"/proc/self/oom_score_adj\"]' config.json > c && mv c config.json &&
+		XDG_RUNTIME_DIR='$xdg' '$RUNTIME' run rl-$ID"
+	[ "$status" -eq 0 ]
+	assert_eq "$output" 300 oom_score_adj
+}
+
 @test "rootless: state is kept under XDG_RUNTIME_DIR while the container exists" {
 	requires_ocirun
 	rm -f "$BUNDLE/config.json"

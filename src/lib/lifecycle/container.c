@@ -502,23 +502,6 @@ int seccomp_agent_send(const struct oci_spec *spec, pid_t pid, const struct cont
 	return 0;
 }
 
-/* process.oomScoreAdj, written from here before GO: in a user namespace the
- * init can neither open its /proc/self files (it is not dumpable once it is
- * uid 0 there) nor lower its score (CAP_SYS_RESOURCE of the initial user
- * namespace), and containerd gives every pod sandbox -998. */
-static int set_oom_score_adj(pid_t pid, const struct oci_process *p, ocirun_error_t *err)
-{
-	char path[64], v[16];
-
-	if (!p->has_oom_score_adj)
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)pid);
-	snprintf(v, sizeof(v), "%d", p->oom_score_adj);
-	if (write_file(path, v, strlen(v), err) < 0)
-		return oerr_prefix(err, "process.oomScoreAdj %s", v);
-	return 0;
-}
-
 /* The sync walk from GO to READY. */
 static int drive_init(struct creation *c, ocirun_error_t *err)
 {
@@ -533,7 +516,7 @@ static int drive_init(struct creation *c, ocirun_error_t *err)
 	fault_point("create-clone");
 	if (c->plan.new_user && ns_write_id_maps(c->pid, s->linux_, err) < 0)
 		return oerr_ret(err);
-	if (set_oom_score_adj(c->pid, s->process, err) < 0)
+	if (oom_score_adj_set(c->pid, s->process, err) < 0)
 		return oerr_ret(err);
 	if (start_cgroup(c, err) < 0)
 		return oerr_ret(err);

@@ -235,6 +235,11 @@ static int spawn_exec(struct execution *x, const struct ocirun_exec_opts *eo, oc
 	if (mid == 0)
 		intermediate(x, pair[1], eo);
 	close(pair[1]);
+	if (oom_score_adj_set(mid, x->spec->process, err) < 0) {
+		kill(mid, SIGKILL);
+		waitpid(mid, NULL, 0);
+		return oerr_prefix(err, "exec");
+	}
 	if (!x->o.cg && eo->sub_cgroups && eo->sub_cgroups[0]) {
 		kill(mid, SIGKILL);
 		waitpid(mid, NULL, 0);

@@ -98,6 +98,8 @@ int process_prepare(struct process_plan *pp, ocirun_error_t *err);
  * program, taken before startContainer hooks too, which run under the same filter (as runc). */
 int process_lock_down(struct process_plan *pp, ocirun_error_t *err);
 int process_exec(struct process_plan *pp, ocirun_error_t *err);
+/* process.oomScoreAdj of P onto PID, from the runtime (no-op when unset). */
+int oom_score_adj_set(pid_t pid, const struct oci_process *p, ocirun_error_t *err);
 
 /* A container opened by a command: its state dir locked, its state and
  * cgroup loaded. */

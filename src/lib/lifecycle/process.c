@@ -361,3 +361,22 @@ int process_exec(struct process_plan *pp, ocirun_error_t *err)
 		return oerr_msg(err, e, "exec %s: %s", pp->exec_path, go_strerror(e, why, sizeof(why)));
 	}
 }
+
+/* process.oomScoreAdj, written by the runtime onto the init (before GO) or
+ * exec's intermediate: in a user namespace the init can neither open its
+ * /proc/self files (it is not dumpable once it is uid 0 there) nor lower its
+ * score (CAP_SYS_RESOURCE of the initial user namespace), and containerd
+ * gives every pod sandbox -998. An exec'd process takes the container's
+ * value, as with runc, not its caller's (the shim's). */
+int oom_score_adj_set(pid_t pid, const struct oci_process *p, ocirun_error_t *err)
+{
+	char path[64], v[16];
+
+	if (!p || !p->has_oom_score_adj)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)pid);
+	snprintf(v, sizeof(v), "%d", p->oom_score_adj);
+	if (write_file(path, v, strlen(v), err) < 0)
+		return oerr_prefix(err, "process.oomScoreAdj %s", v);
+	return 0;
+}

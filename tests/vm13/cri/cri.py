@@ -291,8 +291,9 @@ class Test:
         expect(c.cgroup.endswith(want_cg), f"container cgroup {c.cgroup}, expected ...{want_cg}")
 
     def s_exec(self):
-        """ExecSync as a liveness probe (exit codes, a timeout), streaming
-        Exec and Attach through containerd's streaming server."""
+        """ExecSync as a liveness probe (exit codes, a timeout, the
+        container's OOM score), streaming Exec and Attach through
+        containerd's streaming server."""
         pb = self.pb
         self.need_c1()
         c = self.c1
@@ -302,6 +303,10 @@ class Test:
         c.exec(["touch", "/tmp/healthy"])
         r = c.exec(["cat", "/tmp/healthy"])
         expect(r.exit_code == 0, f"probe after touch: exit {r.exit_code} {r.stderr!r}")
+        # the container's OOM score, not the shim's -998
+        want = read(f"/proc/{c.pid}/oom_score_adj")
+        r = c.exec(["cat", "/proc/self/oom_score_adj"])
+        expect(r.stdout.strip().decode() == want, f"exec'd oom_score_adj {r.stdout!r}, the container's {want}")
         step("exec", "probes", t0)
         t0 = time.time()
         try:
@@ -391,6 +396,8 @@ class Test:
         c = self.pod.container("hog", ["tail", "/dev/zero"], res)
         st = wait_until(lambda: (lambda x: x if x.state == pb.CONTAINER_EXITED else None)(c.status()), 60, 0.5)
         expect(st, "still running after 60 s")
+        # containerd records the exit and the OOM event apart: the reason may follow the exit
+        st = wait_until(lambda: (lambda x: x if x.reason == "OOMKilled" else None)(c.status()), 10, 0.5) or st
         expect(st.reason == "OOMKilled" and st.exit_code == 137, f"reason {st.reason!r} exit {st.exit_code}")
 
     def s_stop_remove(self):
