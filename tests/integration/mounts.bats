@@ -254,6 +254,21 @@ load helpers
 		'stderr -> /proc/self/fd/2')"
 }
 
+# CRIU cannot dump an fd on a mount the container does not see (podman's conmon gives its own
+# /dev/null as stdin): stdio on the null device becomes the container's /dev/null, as with runc.
+@test "dev: stdio on the caller's /dev/null is reopened on the container's /dev" {
+	set_args sleep 100
+	start_detached
+	local pid m0
+	pid="$(ctr_pid "$ID")"
+	m0="$(sed -n 's/^mnt_id:[[:space:]]*//p' "/proc/$pid/fdinfo/0")"
+	assert_eq "$(readlink "/proc/$pid/fd/0")" /dev/null stdin
+	assert_eq "$(awk -v m="$m0" '$1 == m { print $5 }' "/proc/$pid/mountinfo")" /dev "stdin's mount"
+	# stdout, a file of the caller, is left alone
+	assert_eq "$(readlink "/proc/$pid/fd/1")" "$TEST_TMP/$ID.out" stdout
+	rt delete -f "$ID"
+}
+
 @test "dev: host devices do not appear in /dev" {
 	run_ctr ls /dev
 	[ "$status" -eq 0 ]

@@ -52,7 +52,8 @@ int fs_make_mountpoints(const struct oci_spec *s, const char *rootfs, const char
  * devices, /dev/ptmx, /dev/fd, stdin/out/err links, /dev/shm as mounted. */
 int fs_prepare_rootfs(const struct fs_config *c, ocirun_error_t *err);
 /* Init, step 2: pivot_root into the root (or MS_MOVE + chroot with no_pivot),
- * detach the old root, chdir("/"). */
+ * detach the old root, chdir("/"); stdio on the null device is reopened on the container's
+ * /dev/null (when the runtime made /dev), so that no fd stays on a host mount. */
 int fs_enter_rootfs(const struct fs_config *c, ocirun_error_t *err);
 /* Init, step 3 (after sysctl/hostname): readonlyPaths, maskedPaths,
  * root.readonly. */

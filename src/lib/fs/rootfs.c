@@ -196,6 +196,33 @@ static int move_root(const char *rootfs, ocirun_error_t *err)
 	return 0;
 }
 
+/* Stdio on the caller's /dev/null (conmon gives the container its own as stdin) is a file on a
+ * mount of the host's namespace, which the container cannot see: CRIU refuses to dump such an fd
+ * ("Can't lookup mount=N for fd=0 path=/dev/null"). As runc does, once the root is the
+ * container's, fds 0-2 that are the null device become the container's own /dev/null. */
+static int reopen_dev_null(ocirun_error_t *err)
+{
+	_cleanup_close_ int null = open("/dev/null", O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+
+	if (null < 0)
+		return oerr(err, errno, "open the container's \"/dev/null\"");
+	if (fstat(null, &st) < 0)
+		return oerr(err, errno, "stat the container's \"/dev/null\"");
+	if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+		return oerr_msg(err, EPERM, "the container's \"/dev/null\" is not the null device (1:3)");
+	for (int fd = 0; fd < 3; fd++) {
+		if (fstat(fd, &st) < 0) {
+			if (errno == EBADF)
+				continue;
+			return oerr(err, errno, "stat fd %d", fd);
+		}
+		if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3) && dup3(null, fd, 0) < 0)
+			return oerr(err, errno, "point fd %d at the container's \"/dev/null\"", fd);
+	}
+	return 0;
+}
+
 int fs_enter_rootfs(const struct fs_config *c, ocirun_error_t *err)
 {
 	const char *prop = propagation_name(c);
@@ -204,6 +231,8 @@ int fs_enter_rootfs(const struct fs_config *c, ocirun_error_t *err)
 
 	if (r < 0)
 		return r;
+	if (setup_dev_needed(c->spec) && reopen_dev_null(err) < 0)
+		return oerr_ret(err);
 	/* Shared or unbindable applies to the new "/" only now: on the root before pivot_root it
 	 * would reach the host's mounts. Private and slave were set before the first mount (and
 	 * the root's parent mount kept from being shared). Like runc, this is recursive for the
