@@ -222,8 +222,10 @@ class Ctr:
         t = self.pod.t
         t.cri.StartContainer(t.pb.StartContainerRequest(container_id=self.id))
         self.pid = self.info()[1].get("pid", 0)
-        if self.pid:
-            self.cgroup = cgroup_of(self.pid)
+        try:
+            self.cgroup = cgroup_of(self.pid) if self.pid else ""
+        except (FileNotFoundError, ProcessLookupError):
+            self.cgroup = ""  # already gone: a short command, or the OOM scenario's hog
 
     def info(self):
         t = self.pod.t
