@@ -194,14 +194,11 @@ m2-ro"
 }
 
 @test "rootless: oomScoreAdj above the caller's is set by the unprivileged runtime" {
-	rm -f "$BUNDLE/config.json"
-	chown -R "$TEST_USER" "$TEST_TMP"
+	rootless_bundle '.linux.uidMappings = [{"containerID": 0, "hostID": $uid, "size": 1}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": $gid, "size": 1}]
+		| .process.oomScoreAdj = 300 | .process.args = ["cat", "/proc/self/oom_score_adj"]'
 	chmod 755 "$TEST_TMP"
-	local xdg="$TEST_TMP/xdg"
-	mkdir -p "$xdg" && chown "$TEST_USER" "$xdg"
-	run su "$TEST_USER" -s /bin/sh -c "cd '$BUNDLE' && '$RUNTIME' spec --rootless &&
-		jq '.process.terminal = false | .root.readonly = false | .process.oomScoreAdj = 300 | .process.args = [\"cat\", \"/proc/self/oom_score_adj\"]' config.json > c && mv c config.json &&
-		XDG_RUNTIME_DIR='$xdg' '$RUNTIME' run rl-$ID"
+	as_user "'$RUNTIME' run -b '$BUNDLE' rl-$ID"
 	[ "$status" -eq 0 ]
 	assert_eq "$output" 300 oom_score_adj
 }
